@@ -1,0 +1,54 @@
+"""The `minsheng` command line. Each module adds one group of commands."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from api.cli import admin, casework, ops, posts
+from api.cli.context import CliState, UserError, default_config_path
+from api.settings import ConfigError
+
+app = typer.Typer(help="民声 minsheng: online public-opinion monitor (未诉先办).",
+                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", envvar="MINSHENG_CONFIG",
+                                                   help="YAML config file (default: ./minsheng.yaml, else the demo config).")] = None,
+) -> None:
+    ctx.obj = CliState(config_path=default_config_path(config))
+    ctx.call_on_close(ctx.obj.close)
+
+
+for module in (posts, ops, casework, admin):
+    module.register(app)
+
+
+def main() -> None:
+    """Entry point: operator errors become one line on stderr and exit status 2."""
+    try:
+        app(standalone_mode=False)
+    except (ConfigError, UserError) as exc:
+        print(f"minsheng: error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except FileNotFoundError as exc:
+        print(f"minsheng: error: file not found: {exc.filename}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(1)
+    except Exception as exc:  # click's usage errors and the like
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

@@ -1,0 +1,8 @@
+"""Administration commands (wired as their stages land)."""
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    return None
