@@ -76,7 +76,7 @@ class Service:
 
 def run_service(runtime: Runtime, *, config_path: Path | None, host: str, port: int, demo: bool) -> None:
     from api.app import create_app
-    from api.auth import ensure_bootstrap_keys
+    from api.bootstrap import ensure_bootstrap_keys
 
     service = Service(runtime, config_path=config_path, demo=demo)
     app = create_app(runtime)

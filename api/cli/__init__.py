@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from api.cli import admin, casework, ops, posts
+from api.cli import admin, bench, casework, ops, posts
 from api.cli.context import CliState, UserError, default_config_path
 from api.settings import ConfigError
 
@@ -25,7 +25,7 @@ def _root(
     ctx.call_on_close(ctx.obj.close)
 
 
-for module in (posts, ops, casework, admin):
+for module in (posts, ops, casework, admin, bench):
     module.register(app)
 
 
