@@ -24,11 +24,12 @@ def test_new_store_is_at_head_in_wal_mode(tmp_path: Path) -> None:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
 
 
-def test_models_and_migrations_agree(tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path}/m.db")
+def test_models_and_migrations_agree(store_url: str) -> None:
+    store = Store(store_url)
     with store.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == [], f"models changed without a migration: {diff}"
+    store.close()
 
 
 def test_database_from_every_older_revision_opens(tmp_path: Path) -> None:
@@ -44,8 +45,8 @@ def test_database_from_every_older_revision_opens(tmp_path: Path) -> None:
         store.close()
 
 
-def test_times_come_back_aware_utc(tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path}/m.db")
+def test_times_come_back_aware_utc(store_url: str) -> None:
+    store = Store(store_url)
     run_id = store.start_run("s1", "discuz", trigger="manual", pid=None, now=NOW)
     store.finish_run(run_id, status="ok", now=NOW, counters={"pages": 2, "items": 5})
     from index.models import CrawlRun
@@ -54,10 +55,11 @@ def test_times_come_back_aware_utc(tmp_path: Path) -> None:
         run = session.get(CrawlRun, run_id)
         assert run.started_at == NOW and run.started_at.tzinfo is not None
         assert (run.pages, run.items, run.status) == (2, 5, "ok")
+    store.close()
 
 
-def test_crawl_state_round_trip(tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path}/m.db")
+def test_crawl_state_round_trip(store_url: str) -> None:
+    store = Store(store_url)
     store.start_run("s1", "discuz", trigger="manual", pid=None, now=NOW)
     with store.session() as session:
         store.put_state(session, "s1", "thread:9", {"replies": 3, "last_pid": 40}, now=NOW)
@@ -66,3 +68,4 @@ def test_crawl_state_round_trip(tmp_path: Path) -> None:
     assert store.get_state("s1", "thread:9") == {"replies": 4, "last_pid": 41}
     assert store.get_states("s1", "thread:") == {"thread:9": {"replies": 4, "last_pid": 41}}
     assert store.get_state("s1", "thread:10") is None
+    store.close()
