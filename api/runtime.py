@@ -34,20 +34,19 @@ class Runtime:
         return Store(self.settings.effective_database_url)
 
     @cached_property
-    def segmenter(self) -> Any:
-        from nlp.segmenter import Segmenter
-
-        return Segmenter.from_settings(self.settings.nlp, self.settings.gazetteer, cache_dir=self.settings.home / "cache")
-
-    @cached_property
     def tagger(self) -> Any:
         from nlp.tagger import Tagger
 
         tagger = Tagger.from_settings(self.settings.nlp, self.settings.gazetteer, self.settings.routing,
-                                      cache_dir=self.settings.home / "cache", segmenter=self.segmenter,
-                                      learned_aliases=self._learned_aliases())
+                                      cache_dir=self.settings.home / "cache")
         tagger.initialize()
+        for alias in self._learned_aliases():  # what staff taught through the needs-location queue
+            tagger.learn_alias(alias.place_id, alias.alias)
         return tagger
+
+    def segment(self, text: str) -> str:
+        """The search analyser: the tagger's own segmentation, so queries match documents."""
+        return self.tagger.search_tokens(text)
 
     @cached_property
     def search(self) -> SearchIndex:
@@ -55,10 +54,10 @@ class Runtime:
         if config.backend == "elasticsearch":
             from index.search.es_engine import ElasticIndex
 
-            return ElasticIndex(config.url, config.index_name, segment=self.segmenter.search_tokens)
+            return ElasticIndex(config.url, config.index_name, segment=self.segment)
         from index.search.tantivy_engine import TantivyIndex
 
-        return TantivyIndex(self.settings.index_dir, segment=self.segmenter.search_tokens)
+        return TantivyIndex(self.settings.index_dir, segment=self.segment)
 
     @cached_property
     def cases(self) -> Any:

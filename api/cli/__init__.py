@@ -32,7 +32,8 @@ for module in (posts, ops, casework, admin, bench):
 def main() -> None:
     """Entry point: operator errors become one line on stderr and exit status 2."""
     try:
-        app(standalone_mode=False)
+        # Without standalone mode click hands back typer.Exit's code instead of exiting.
+        code = app(standalone_mode=False)
     except (ConfigError, UserError) as exc:
         print(f"minsheng: error: {exc}", file=sys.stderr)
         sys.exit(2)
@@ -52,3 +53,4 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
+    sys.exit(code if isinstance(code, int) else 0)

@@ -21,12 +21,13 @@ def ingest_cmd(
     source: Annotated[str, typer.Option("--source", help="Source id the posts belong to (e.g. hotline).")] = "feed",
 ) -> None:
     """Ingest a JSON-lines feed (hotline work orders or any other feed)."""
+    cli = state(ctx)
+    settings = cli.settings  # a bad config is reported before anything else
     if not file.is_file():
         raise UserError(f"{file}: file not found")
-    cli = state(ctx)
     runtime = cli.runtime
     info = runtime.source_info(source)
-    tz = ZoneInfo(cli.settings.crawl.timezone)
+    tz = ZoneInfo(settings.crawl.timezone)
     errors: list[FeedError] = []
     totals = {"new": 0, "updated": 0, "unchanged": 0}
     size = file.stat().st_size

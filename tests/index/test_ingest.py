@@ -1,6 +1,7 @@
 """The one ingest path, end to end through `minsheng ingest`: idempotent, line-numbered errors."""
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -33,8 +34,10 @@ def snapshot(runtime: Runtime) -> dict[str, list[dict]]:
                 for model in (Post, PostTag, Case, CasePost, CaseEvent, Alert)}
 
 
-def index_files(home: Path) -> dict[str, int]:
-    return {str(p.relative_to(home)): p.stat().st_mtime_ns for p in (home / "index").rglob("*") if p.is_file()}
+def index_files(home: Path) -> dict[str, str]:
+    """Every index file's content digest: an unchanged index has the same files and bytes."""
+    return {str(p.relative_to(home)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in (home / "index").rglob("*") if p.is_file() and not p.name.endswith(".lock")}
 
 
 def test_ingesting_the_same_file_twice_changes_nothing(
