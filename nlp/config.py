@@ -20,3 +20,6 @@ class NlpConfig(BaseModel):
     use_model: bool = True
     # The jurisdiction tried first for ambiguous names, e.g. "嘉兴市".
     jurisdiction: str | None = None
+    # Tagger components, run in this order (see nlp/components.py for the names).
+    pipeline: list[str] = Field(default_factory=lambda: [
+        "segment", "locate", "complaint", "category", "route", "urgency"])

@@ -1,0 +1,73 @@
+"""Category, complaint/appeal type and urgency on hand-written posts."""
+from __future__ import annotations
+
+import pytest
+
+from nlp.appeal import LexiconComplaintModel
+from nlp.category import CategoryModel, LexiconCategoryModel
+from nlp.taxonomy import Taxonomy
+from nlp.urgency import UrgencyRules
+
+
+@pytest.fixture(scope="module")
+def categories() -> LexiconCategoryModel:
+    return LexiconCategoryModel(Taxonomy.load())
+
+
+@pytest.fixture(scope="module")
+def appeals() -> LexiconComplaintModel:
+    return LexiconComplaintModel(0.5)
+
+
+@pytest.mark.parametrize("text, path", [
+    ("楼下烧烤店每天半夜噪音扰民，吵得睡不着", ("环境保护", "环境污染", "噪音污染")),
+    ("公司拖欠工资三个月了，老板不接电话", ("劳动和社会保障", "工资福利", "工资发放")),
+    ("小区物业不作为，物业费照收，电梯坏了一个月没人修", ("城乡建设", "住房保障与房地产", "物业服务")),
+    ("出租车司机拒载还绕路", ("交通运输", "出租车管理", None)),
+    ("孩子上小学的学位不够，入学太难", ("教育文体", "考试招生", None)),
+    ("邻居在楼顶违章搭建了一间房", ("城乡建设", "城乡规划", "违章建筑")),
+])
+def test_categories(categories: LexiconCategoryModel, text: str, path: tuple) -> None:
+    result = categories.classify("", text)
+    assert (result.level1, result.level2) == path[:2]
+    if path[2]:
+        assert result.level3 == path[2]
+    assert 0 < result.score <= 1
+    assert isinstance(categories, CategoryModel)
+
+
+def test_no_evidence_means_zero_score(categories: LexiconCategoryModel) -> None:
+    assert categories.classify("", "今天天气不错").score == 0
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("楼下饭店油烟太大，多次反映没人管，请有关部门尽快处理", "complaint"),
+    ("救命，我被困在电梯里了，求助", "help"),
+    ("举报河边有工厂晚上偷排污水", "report"),
+    ("建议在中山路增设一个公交站，方便居民出行", "suggestion"),
+    ("请问公积金提取需要什么材料？", "consultation"),
+    ("感谢城管及时处理了积水问题，点赞！", "none"),
+    ("加微信领取优惠，代办房产证，需要的联系", "none"),
+    ("哈哈哈笑死我了，这个视频太搞笑了", "none"),
+])
+def test_appeal_types(appeals: LexiconComplaintModel, text: str, kind: str) -> None:
+    result = appeals.assess("", text)
+    assert result.type == kind
+    assert result.is_complaint == (kind in ("complaint", "help", "report"))
+
+
+def test_ad_borrowing_complaint_words_is_not_a_complaint(appeals: LexiconComplaintModel) -> None:
+    assert not appeals.assess("", "家里漏水？专业防水补漏，加微信，优惠价上门").is_complaint
+
+
+@pytest.mark.parametrize("text, kind, level", [
+    ("闻到很重的煤气味，怀疑燃气泄漏", "complaint", "high"),
+    ("路口一大片玻璃碴，车辆纷纷避让", "complaint", "high"),
+    ("几十个农民工聚集在工地门口讨薪", "complaint", "high"),
+    ("一只小猫卡在下水道里出不来", "help", "high"),
+    ("小区路灯不亮好几天了", "complaint", "normal"),
+    ("建议增加公交班次", "suggestion", "low"),
+    ("请问社保怎么转移", "consultation", "low"),
+])
+def test_urgency(text: str, kind: str, level: str) -> None:
+    assert UrgencyRules().assess(text, kind) == level
