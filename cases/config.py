@@ -46,6 +46,12 @@ class RuleConfig(BaseModel):
     sigma: float = Field(default=3.0, gt=0)  # spike
     baseline_days: int = Field(default=14, ge=2)  # spike
     min_count: int = Field(default=3, ge=1)  # spike: ignore tiny counts
+    # spike: the category level counted per district (None: the match category level).
+    category_level: Literal[1, 2, 3] | None = None
+    # frequent-complainant: the professional-claimant pattern needs this many distinct
+    # targets (places) among claims at least ``template_similarity`` alike.
+    min_targets: int = Field(default=3, ge=2)
+    template_similarity: float = Field(default=0.6, gt=0, le=1)
     enabled: bool = True
 
     @field_validator("window")
@@ -88,16 +94,46 @@ class SlaConfig(BaseModel):
     by_category: dict[str, dict[str, str]] = Field(default_factory=dict)
     by_priority: dict[str, dict[str, str]] = Field(default_factory=dict)
 
+    @field_validator("respond", "on_site", "resolve")
+    @classmethod
+    def _step_parses(cls, value: str) -> str:
+        parse_window(value)
+        return value
+
+    @field_validator("by_category", "by_priority")
+    @classmethod
+    def _overrides_parse(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        for name, steps in value.items():
+            for step, duration in steps.items():
+                if step not in ("respond", "on_site", "resolve"):
+                    raise ValueError(f"{name}: unknown SLA step {step!r} (respond, on_site, resolve)")
+                parse_window(duration)
+        return value
+
 
 class MatchConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     radius_m: float = Field(default=150.0, ge=0)
     category_level: Literal[1, 2, 3] = 2
+    # Weighted overlap of segmented words (and their character bigrams) a post needs
+    # with a case's founding or recent evidence to join it.
     min_similarity: float = Field(default=0.25, ge=0, le=1)
     open_window_days: int = Field(default=7, ge=1)
     reopen_days: int = Field(default=14, ge=0)
     backfill_push_max_age: str = "6h"
+    # An author's post this alike to one of their counted posts is a repost: evidence,
+    # but it does not count toward the rules.
+    near_duplicate_similarity: float = Field(default=0.85, gt=0, le=1)
+    # Places this coarse are not a point: such complaints wait in the needs-location queue.
+    coarse_place_types: list[str] = Field(default_factory=lambda: ["city", "district"])
+    timezone: str = "Asia/Shanghai"  # case-id dates, spike days, KPI buckets
+
+    @field_validator("backfill_push_max_age")
+    @classmethod
+    def _age_parses(cls, value: str) -> str:
+        parse_window(value)
+        return value
 
 
 class WebhookConfig(BaseModel):

@@ -10,7 +10,7 @@ import pytest
 
 from cases.config import DEFAULT_RULES, MatchConfig, RuleConfig, SlaConfig, WebhookConfig
 from cases.engine import CaseEngine
-from index.models import Post, PostTag
+from index.models import Post, PostTag, Source
 from index.store import Store
 
 NOW = datetime(2024, 5, 20, 4, 0, tzinfo=timezone.utc)  # 12:00 in Asia/Shanghai, a Monday
@@ -35,7 +35,6 @@ class PostFactory:
                  source: str = "forum", source_kind: str = "discuz", kind: str = "thread",
                  title: str = "", complaint: bool = True, urgency: str = "normal",
                  district: str | None = None, coords: bool = True) -> tuple[Post, PostTag]:
-        from index.store import Store as _Store  # noqa: F401  (keeps the import graph obvious)
         number = next(self._ids)
         _ensure_source(session, source, source_kind)
         post = Post(source_id=source, external_id=f"{source}-{number}", kind=kind, title=title, text=text,
@@ -63,7 +62,6 @@ class PostFactory:
 
 
 def _ensure_source(session: Any, source_id: str, kind: str) -> None:
-    from index.models import Source
     if session.get(Source, source_id) is None:
         session.add(Source(id=source_id, kind=kind, name=source_id, created_at=NOW - timedelta(days=400)))
         session.flush()
@@ -99,3 +97,85 @@ def engine_factory():
 def _jieba_quiet() -> None:
     jieba.setLogLevel(60)
     jieba.initialize()
+
+
+class Receiver:
+    """A real webhook receiver on 127.0.0.1: verifies signatures, dedups by key.
+
+    ``fail_first`` answers 503 to that many requests; ``delay_s`` holds each
+    request open (to kill a dispatcher mid-delivery).
+    """
+
+    def __init__(self, secret: str, port: int | None = None, delay_s: float = 0.0) -> None:
+        import socket
+        self.secret, self.delay_s = secret, delay_s
+        self.requests: list[dict] = []  # every request, duplicates included
+        self.accepted: list[dict] = []  # first arrival per key, in arrival order
+        self.bad_signatures = 0
+        self.fail_next = 0
+        if port is None:
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = probe.getsockname()[1]
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}/hook"
+        self._server = None
+        self._thread = None
+
+    def start(self) -> "Receiver":
+        import http.server
+        import json
+        import threading
+        import time
+
+        from cases.delivery import verify_signature
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if receiver.delay_s:
+                    time.sleep(receiver.delay_s)
+                key = self.headers.get("Idempotency-Key")
+                valid = verify_signature(body, self.headers.get("X-Minsheng-Signature"), receiver.secret)
+                entry = {"key": key, "valid": valid, "body": json.loads(body)}
+                receiver.requests.append(entry)
+                if not valid:
+                    receiver.bad_signatures += 1
+                    status = 401
+                elif receiver.fail_next > 0:
+                    receiver.fail_next -= 1
+                    status = 503
+                else:
+                    if key not in {a["key"] for a in receiver.accepted}:
+                        receiver.accepted.append(entry)
+                    status = 200
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+
+@pytest.fixture
+def receiver():
+    made: list[Receiver] = []
+
+    def build(secret: str = "s3cret", **kwargs: Any) -> Receiver:
+        made.append(Receiver(secret, **kwargs))
+        return made[-1]
+    yield build
+    for item in made:
+        item.stop()
