@@ -18,6 +18,9 @@ class Case(Base):
         Index("ix_cases_point", "place_id", "level2", "status"),
         Index("ix_cases_status", "status"),
         Index("ix_cases_created", "created_at"),
+        # Candidate cases by category and recency (radius matching), and the overdue sweep.
+        Index("ix_cases_level2_status_seen", "level2", "status", "last_seen"),
+        Index("ix_cases_status_due", "status", "due_at"),
     )
 
     id: Mapped[str] = mapped_column(String(20), primary_key=True)  # MS-YYYYMMDD-NNNN
@@ -63,6 +66,7 @@ class CasePost(Base):
     """Evidence: a post as captured, kept even if the original is deleted later."""
 
     __tablename__ = "case_posts"
+    __table_args__ = (Index("ix_case_posts_case_time", "case_id", "published_at"),)
 
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), primary_key=True, index=True)

@@ -80,6 +80,7 @@ class PostTag(Base):
     __table_args__ = (
         Index("ix_tags_place", "place_id"),
         Index("ix_tags_category", "level1", "level2"),
+        Index("ix_tags_district_level2", "district", "level2"),  # spike rule: category × district
     )
 
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
