@@ -5,10 +5,15 @@ engines only split on whitespace and agree on hits and counts.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
+
+
+class SearchBackendError(RuntimeError):
+    """The engine cannot do what was asked (index locked, server unreachable, rejected write)."""
 
 
 class SearchDoc(BaseModel):
@@ -105,4 +110,8 @@ class SearchIndex(Protocol):
     def terms(self, field: FacetField, query: str = "", filters: Filters | None = None, size: int = 10) -> list[tuple[str, int]]: ...
     def health(self) -> dict[str, Any]: ...
     def clear(self) -> None: ...
+    # Replace everything with ``docs`` (from the store); searches see the old set until done.
+    def reindex(self, docs: Iterable[SearchDoc]) -> int: ...
+    # Saved searches (id, staff query, filters) a new batch matches: [(saved_id, doc_id)].
+    def match_saved(self, docs: list[SearchDoc], saved: list[tuple[int, str, Filters]]) -> list[tuple[int, int]]: ...
     def close(self) -> None: ...

@@ -2,21 +2,15 @@
 ``noida-db`` emulator started here on a free 127.0.0.1 port (stopped by its PID)."""
 from __future__ import annotations
 
-import importlib.util
 import os
-import shutil
-import signal
-import socket
-import subprocess
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from index.search.base import SearchIndex
+from index.search.emulator import EmulatorUnavailable, emulator_command, es_emulator, is_emulator
 
 
 def whitespace_segment(text: str) -> str:
@@ -25,24 +19,9 @@ def whitespace_segment(text: str) -> str:
 
 
 def char_segment(text: str) -> str:
-    """Test segmenter: one token per character, like a worst-case Chinese segmentation."""
-    return " ".join(ch for ch in text if not ch.isspace())
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _emulator_command() -> list[str] | None:
-    spec = importlib.util.find_spec("noida_db")
-    if spec and spec.origin:
-        binary = Path(spec.origin).parent / "noida-db"
-        if binary.is_file() and os.access(binary, os.X_OK):
-            return [str(binary)]
-    wrapper = shutil.which("noida-db")
-    return [wrapper] if wrapper else None
+    """Test segmenter: one token per letter/digit (punctuation dropped, as jieba's
+    search tokens drop it), a worst case for Chinese segmentation."""
+    return " ".join(ch for ch in text if ch.isalnum())
 
 
 @pytest.fixture(scope="session")
@@ -52,51 +31,19 @@ def es_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str | None]:
     if configured:
         yield configured
         return
-    command = _emulator_command()
-    if command is None:
+    if emulator_command() is None:
         yield None
         return
-    port = _free_port()
-    data_dir = tmp_path_factory.mktemp("noida")
-    log = (data_dir / "noida.log").open("wb")
-    process = subprocess.Popen(
-        [*command, "start", "--only", "elasticsearch", "--host", "127.0.0.1",
-         "--elasticsearch-port", str(port), "--data-dir", str(data_dir / "data")],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(url, timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"noida-db did not start: {(data_dir / 'noida.log').read_text(errors='replace')[-500:]}")
-            time.sleep(0.2)
-        yield url
-    finally:
-        # Only our own child (and the session we gave it) is signalled.
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
-        log.close()
+        with es_emulator(tmp_path_factory.mktemp("noida")) as url:
+            yield url
+    except EmulatorUnavailable as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="session")
 def es_is_emulator(es_url: str | None) -> bool:
-    if es_url is None:
-        return False
-    info = httpx.get(es_url, timeout=5).json()
-    return "noida" in str(info.get("cluster_uuid", "")) + str(info.get("version", {}).get("build_hash", ""))
+    return es_url is not None and is_emulator(es_url)
 
 
 @pytest.fixture
