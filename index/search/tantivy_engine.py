@@ -1,7 +1,9 @@
 """The embedded search engine: a tantivy index under ``$MINSHENG_HOME/index``.
 
-One writer per process, opened lazily on the first write (the API process only
-reads); ``commit`` ends an ingest batch and makes it visible. Facets and trends
+The writer is opened lazily on the first write (the API process only reads) and, by
+default, released after each ``commit``: several crawl subprocesses ingest at once, and
+tantivy allows one writer per index, so they take turns batch by batch, each waiting
+up to ``writer_wait_s`` for the lock. ``commit`` ends an ingest batch and makes it visible. Facets and trends
 go through tantivy's Elasticsearch-style aggregation API.
 """
 from __future__ import annotations
@@ -30,11 +32,13 @@ class TantivyIndex:
     """SearchIndex on tantivy. ``segment`` is the project's query segmenter (jieba in production)."""
 
     def __init__(self, path: Path, segment: Segmenter, *, heap_bytes: int = 256_000_000,
-                 threads: int = 0, facet_size: int = 20, max_query_chars: int = 500) -> None:
+                 threads: int = 0, facet_size: int = 20, max_query_chars: int = 500,
+                 release_after_commit: bool = True, writer_wait_s: float = 120.0) -> None:
         self.path = Path(path)
         self.segment = segment
         self.heap_bytes, self.threads = heap_bytes, threads
         self.facet_size, self.max_query_chars = facet_size, max_query_chars
+        self.release_after_commit, self.writer_wait_s = release_after_commit, writer_wait_s
         self.schema = build_schema()
         self.path.mkdir(parents=True, exist_ok=True)
         marker = self.path / "minsheng-schema"
@@ -45,20 +49,27 @@ class TantivyIndex:
             self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
         except (OSError, ValueError) as exc:
             raise SearchBackendError(f"{self.path}: cannot open the search index ({exc})") from None
-        marker.write_text(str(SCHEMA_VERSION))
+        if not marker.exists():
+            marker.write_text(str(SCHEMA_VERSION))
         self._matcher = SavedSearchMatcher(segment, max_query_chars)
         self._writer: tantivy.IndexWriter | None = None
         self._lock = threading.Lock()
 
     # -- writes -------------------------------------------------------------------------
     def _get_writer(self) -> tantivy.IndexWriter:
-        if self._writer is None:
+        if self._writer is not None:
+            return self._writer
+        deadline, pause = time.monotonic() + self.writer_wait_s, 0.05
+        while True:
             try:
                 self._writer = self.index.writer(self.heap_bytes, self.threads)
-            except ValueError as exc:
-                raise SearchBackendError(f"{self.path}: cannot write to the search index, "
-                                         f"is another minsheng process ingesting? ({exc})") from None
-        return self._writer
+                return self._writer
+            except ValueError as exc:  # another process holds the index's writer lock
+                if time.monotonic() >= deadline:
+                    raise SearchBackendError(f"{self.path}: the search index stayed locked by another "
+                                             f"process for {self.writer_wait_s:.0f}s ({exc})") from None
+                time.sleep(pause)
+                pause = min(pause * 2, 1.0)
 
     def upsert(self, docs: list[SearchDoc]) -> None:
         """Add or replace posts by id; visible after ``commit``."""
@@ -79,6 +90,9 @@ class TantivyIndex:
         with self._lock:
             if self._writer is not None:
                 self._writer.commit()
+                if self.release_after_commit:
+                    self._writer.wait_merging_threads()
+                    self._writer = None
         self.index.reload()
 
     def clear(self) -> None:

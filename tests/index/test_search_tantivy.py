@@ -49,14 +49,20 @@ def test_reindex_keeps_serving_the_old_set_until_it_commits(tmp_path: Path) -> N
     index.close()
 
 
-def test_a_second_writer_gets_a_clear_error_and_readers_still_work(tmp_path: Path) -> None:
+def test_writers_take_turns_and_a_held_lock_gives_a_clear_error(tmp_path: Path) -> None:
     first = TantivyIndex(tmp_path / "ix", whitespace_segment, heap_bytes=20_000_000, threads=1)
+    second = TantivyIndex(tmp_path / "ix", whitespace_segment, heap_bytes=20_000_000, threads=1,
+                          writer_wait_s=0.3)
     first.upsert([_doc(1, "电梯")])
+    first.commit()  # releases the writer: the other process may write now
+    second.upsert([_doc(2, "积水")])
+    second.commit()
+    assert first.count("电梯") == 1 and first.count("积水") == 1
+    first.upsert([_doc(3, "噪音")])  # holds the writer until its commit
+    with pytest.raises(SearchBackendError, match="locked by another process"):
+        second.upsert([_doc(4, "油烟")])
+    assert second.count("电梯") == 1  # readers are never blocked
     first.commit()
-    second = TantivyIndex(tmp_path / "ix", whitespace_segment, heap_bytes=20_000_000, threads=1)
-    assert second.count("电梯") == 1
-    with pytest.raises(SearchBackendError, match="another minsheng process"):
-        second.upsert([_doc(2, "积水")])
     first.close()
     second.close()
 
