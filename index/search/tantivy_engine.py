@@ -55,6 +55,11 @@ class TantivyIndex:
         self._writer: tantivy.IndexWriter | None = None
         self._lock = threading.Lock()
 
+    def _searcher(self) -> tantivy.Searcher:
+        # Other processes (crawls) commit to the same index: pick up their segments.
+        self.index.reload()
+        return self.index.searcher()
+
     # -- writes -------------------------------------------------------------------------
     def _get_writer(self) -> tantivy.IndexWriter:
         if self._writer is not None:
@@ -139,7 +144,7 @@ class TantivyIndex:
     def search(self, query: SearchQuery) -> SearchResult:
         started = time.perf_counter()
         check_window(query.page, query.size)
-        searcher = self.index.searcher()
+        searcher = self._searcher()
         node, compiled = self._compile(query.query, query.filters, searcher)
         offset = (query.page - 1) * query.size
         if query.sort == "time":
@@ -165,19 +170,19 @@ class TantivyIndex:
         return {f: terms_from_buckets(result.get(f, {}).get("buckets", []), size) for f in fields}
 
     def count(self, query: str = "", filters: Filters | None = None) -> int:
-        searcher = self.index.searcher()
+        searcher = self._searcher()
         _node, compiled = self._compile(query, filters, searcher)
         return searcher.search(compiled, 1, count=True).count or 0
 
     def terms(self, field: FacetField, query: str = "", filters: Filters | None = None, size: int = 10) -> list[tuple[str, int]]:
-        searcher = self.index.searcher()
+        searcher = self._searcher()
         _node, compiled = self._compile(query, filters, searcher)
         return self._facets(searcher, compiled, [field], size)[field]
 
     def date_histogram(self, query: str, filters: Filters | None, interval: Literal["hour", "day"]) -> list[TrendBucket]:
         if interval not in INTERVALS:
             raise ValueError(f"interval must be 'hour' or 'day', not {interval!r}")
-        searcher = self.index.searcher()
+        searcher = self._searcher()
         _node, compiled = self._compile(query, filters, searcher)
         # offset -8h puts bucket edges on Shanghai midnight (16:00 UTC); a no-op for hours.
         agg = {"trend": {"date_histogram": {"field": "published_at", "min_doc_count": 1,
@@ -194,7 +199,7 @@ class TantivyIndex:
 
     def health(self) -> dict[str, Any]:
         try:
-            searcher = self.index.searcher()
+            searcher = self._searcher()
             return {"backend": "tantivy", "ok": True, "docs": searcher.num_docs,
                     "segments": searcher.num_segments, "path": str(self.path),
                     "size_bytes": sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())}
