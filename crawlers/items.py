@@ -34,3 +34,17 @@ class RawPost(BaseModel):
     # Context for the tagger: the thread or video title a reply sits under.
     context: str | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class StateUpdate(BaseModel):
+    """Incremental crawl state for one key, yielded after the posts it covers.
+
+    The item pipeline stores every post yielded before it, then saves the state, so a
+    crawl killed at any moment never records progress for posts it did not store.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    source_id: str
+    key: str = Field(min_length=1, max_length=200)
+    value: dict[str, Any]

@@ -1,0 +1,1 @@
+"""Page objects: extraction from saved or live pages, separate from crawl mechanics."""
