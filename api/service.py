@@ -30,7 +30,7 @@ class Service:
         self.runtime = runtime
         self.config_path = config_path
         self.demo = demo
-        self.scheduler = CrawlScheduler(runtime.settings, runtime.store, run_crawl, config_path=config_path)
+        self.scheduler = CrawlScheduler(runtime.settings, runtime.store, run_crawl)
         self.stop_event = threading.Event()
         self.demo_sites: Any = None
         self.dispatcher_thread: threading.Thread | None = None

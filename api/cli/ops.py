@@ -16,15 +16,13 @@ def crawl_cmd(
     ctx: typer.Context,
     source_id: Annotated[str, typer.Argument(help="A source id from the config")],
     max_pages: Annotated[Optional[int], typer.Option("--max-pages", min=1)] = None,
-    full: Annotated[bool, typer.Option("--full", help="Ignore incremental state (video: full refresh)")] = False,
 ) -> None:
     """Crawl one source now; the last line is a JSON summary."""
     from crawlers.run import run_crawl
 
     cli = state(ctx)
     cli.settings.source(source_id)  # unknown id → one-line error before any subprocess
-    summary = run_crawl(cli.settings, source_id, max_pages=max_pages, trigger="manual",
-                        config_path=cli.config_path, full=full)
+    summary = run_crawl(cli.settings, source_id, max_pages=max_pages, trigger="manual")
     print(json.dumps(summary, ensure_ascii=False))
     if summary.get("status") in ("failed", "timeout"):
         raise typer.Exit(1)
@@ -48,7 +46,7 @@ def sources_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--js
 @sources_app.command("crawl")
 def sources_crawl(ctx: typer.Context, source_id: str) -> None:
     """Crawl a source now (same as `minsheng crawl`)."""
-    crawl_cmd(ctx, source_id)
+    crawl_cmd(ctx, source_id, max_pages=None)
 
 
 def _set_paused(ctx: typer.Context, source_id: str, paused: bool) -> None:
