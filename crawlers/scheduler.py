@@ -11,7 +11,6 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -38,11 +37,10 @@ def close_interrupted_runs(store: Store, *, now: datetime) -> int:
 
 class CrawlScheduler:
     def __init__(self, settings: Any, store: Store, run_crawl: RunCrawl, *,
-                 config_path: Path | None, clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None) -> None:
         self.settings = settings
         self.store = store
         self.run_crawl = run_crawl
-        self.config_path = config_path
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self._running: set[str] = set()
         self._lock = threading.Lock()
@@ -94,8 +92,7 @@ class CrawlScheduler:
         try:
             with self._slots:
                 source = self.settings.source(source_id)
-                return self.run_crawl(self.settings, source_id, trigger=trigger,
-                                      config_path=self.config_path, timeout_s=source.timeout_s)
+                return self.run_crawl(self.settings, source_id, trigger=trigger, timeout_s=source.timeout_s)
         except Exception:  # a crashed run must not kill the scheduler thread
             log.exception("crawl of %s failed to run", source_id)
             return None

@@ -61,7 +61,7 @@ def test_overlapping_tick_is_skipped_and_recorded(tmp_path: Path) -> None:
     settings = settings_with(tmp_path, sources=1)
     store = Store(f"sqlite:///{tmp_path}/s.db")
     crawl = SlowCrawl()
-    scheduler = CrawlScheduler(settings, store, crawl, config_path=None, clock=lambda: NOW)
+    scheduler = CrawlScheduler(settings, store, crawl, clock=lambda: NOW)
     first = threading.Thread(target=scheduler.tick, args=["s0", "schedule"])
     first.start()
     assert wait_for(lambda: crawl.calls == ["s0"])
@@ -77,7 +77,7 @@ def test_parallel_runs_are_bounded(tmp_path: Path) -> None:
     settings = settings_with(tmp_path, sources=3, parallel=2)
     store = Store(f"sqlite:///{tmp_path}/s.db")
     crawl = SlowCrawl()
-    scheduler = CrawlScheduler(settings, store, crawl, config_path=None)
+    scheduler = CrawlScheduler(settings, store, crawl)
     threads = [threading.Thread(target=scheduler.tick, args=[f"s{i}", "manual"]) for i in range(3)]
     for thread in threads:
         thread.start()
@@ -95,7 +95,7 @@ def test_paused_source_is_not_crawled_on_schedule(tmp_path: Path) -> None:
     store = Store(f"sqlite:///{tmp_path}/s.db")
     crawl = SlowCrawl()
     crawl.release.set()
-    scheduler = CrawlScheduler(settings, store, crawl, config_path=None)
+    scheduler = CrawlScheduler(settings, store, crawl)
     set_paused(store, settings.source("s0"), True)
     assert scheduler.tick("s0", "schedule") is None and crawl.calls == []
     scheduler.tick("s0", "manual")  # an explicit crawl-now still runs
@@ -109,7 +109,7 @@ def test_scheduled_runs_happen(tmp_path: Path) -> None:
     store = Store(f"sqlite:///{tmp_path}/s.db")
     crawl = SlowCrawl()
     crawl.release.set()
-    scheduler = CrawlScheduler(settings, store, crawl, config_path=None)
+    scheduler = CrawlScheduler(settings, store, crawl)
     scheduler.start()
     try:
         job = scheduler._scheduler.get_job("crawl:s0")
