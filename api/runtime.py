@@ -45,8 +45,8 @@ class Runtime:
         return tagger
 
     def segment(self, text: str) -> str:
-        """The search analyser: the tagger's own segmentation, so queries match documents."""
-        return self.tagger.search_tokens(text)
+        """The query analyser: the tagger's own segmentation, so queries match documents."""
+        return self.tagger.query_tokens(text)
 
     @cached_property
     def search(self) -> SearchIndex:

@@ -16,7 +16,7 @@ from nlp.locations import LocationExtractor
 from nlp.resolve import Mention, PlaceResolution, resolve_place
 from nlp.routing import DepartmentRouter
 from nlp.schema import Category, TagInput, Urgency
-from nlp.segmenter import Segmenter, Token, search_words
+from nlp.segmenter import Segmenter, Token
 from nlp.urgency import UrgencyRules
 
 
@@ -50,7 +50,7 @@ def segment(segmenter: Segmenter) -> Component:
         doc.title_tokens = segmenter.analyze(doc.post.title) if doc.post.title else []
         # Same words as segmenter.search_tokens(title + "\n" + text): jieba never joins
         # across a line break, so segmenting the two parts separately is equivalent.
-        doc.search_tokens = " ".join(search_words(t.word for t in doc.title_tokens + doc.text_tokens))
+        doc.search_tokens = segmenter.index_tokens(t.word for t in doc.title_tokens + doc.text_tokens)
     return Component("segment", "seg", (), run)
 
 

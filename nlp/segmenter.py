@@ -140,9 +140,33 @@ class Segmenter:
         return int(self.tokenizer.FREQ.get(word) or 0)
 
     def search_tokens(self, text: str) -> str:
-        """Space-joined lowercased words without punctuation: the search engines'
-        analyser for both documents and queries, so both sides split alike."""
+        """The documents' analyser: lowercased words in order, then, after a marker,
+        the dictionary sub-words of compounds (玻璃碴 → 玻璃), so that a search for 玻璃
+        finds 玻璃碴 while phrases still match only the words as written. The marker
+        is punctuation, which queries never contain, so no phrase spans the two parts."""
+        return self.index_tokens(self.tokenizer.lcut(text))
+
+    def index_tokens(self, raw_words: Iterable[str]) -> str:
+        """search_tokens() for text that is already segmented."""
+        words = search_words(raw_words)
+        extra = [sub for word in words for sub in self.subwords(word)]
+        return " ".join(words + [SUBWORD_MARK] + extra) if extra else " ".join(words)
+
+    def query_tokens(self, text: str) -> str:
+        """The queries' analyser: the same words as documents, without sub-words."""
         return " ".join(search_words(self.tokenizer.lcut(text)))
+
+    def subwords(self, word: str) -> list[str]:
+        """Dictionary words of 2 and 3 characters inside a longer word (jieba's search mode)."""
+        freq = self.tokenizer.FREQ
+        found: list[str] = []
+        for size in (2, 3):
+            if len(word) > size:
+                found += [word[i:i + size] for i in range(len(word) - size + 1) if freq.get(word[i:i + size])]
+        return found
+
+
+SUBWORD_MARK = "|"
 
 
 def search_words(words: Iterable[str]) -> list[str]:

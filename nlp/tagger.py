@@ -101,8 +101,12 @@ class Tagger:
         return self._segmenter
 
     def search_tokens(self, text: str) -> str:
-        """The search analyser (same as Tags.tokens) for queries."""
+        """The documents' search analyser (Tags.tokens)."""
         return self.segmenter.search_tokens(text)
+
+    def query_tokens(self, text: str) -> str:
+        """The queries' search analyser: the same words, without compound sub-words."""
+        return self.segmenter.query_tokens(text)
 
     def learn_alias(self, place_id: str, alias: str) -> None:
         """Teach a new way of writing a place (staff "needs location" queue)."""

@@ -108,3 +108,20 @@ def test_missing_file_and_bad_config_are_one_line_errors(
     bad.write_text("search: {backend: solr}\n", encoding="utf-8")
     code, _, err = run_cli("--config", str(bad), "ingest", str(tmp_path / "x.jsonl"))
     assert code == 2 and err.strip().count("\n") == 0 and "search.backend" in err and str(bad) in err
+
+
+def test_search_finds_words_inside_compounds(tmp_path: Path, make_config: Callable[..., Path],
+                                            run_cli: Callable[..., tuple[int, str, str]]) -> None:
+    """玻璃碴 is one word to the segmenter; staff searching 玻璃 must still find it."""
+    config = make_config()
+    feed = tmp_path / "orders.jsonl"
+    feed.write_text("\n".join(feed_lines(10)) + "\n", encoding="utf-8")
+    assert run_cli("--config", str(config), "ingest", str(feed))[0] == 0
+    code, out, _ = run_cli("--config", str(config), "search", "玻璃", "--json")
+    result = json.loads(out)
+    assert code == 0 and result["total"] == 2  # orders 3 and 8 mention 玻璃碴
+    assert all("<em>玻璃</em>" in hit["highlights"]["text"] for hit in result["hits"])
+    code, out, _ = run_cli("--config", str(config), "search", '"大片玻璃碴"', "--json")
+    assert json.loads(out)["total"] == 2
+    code, out, _ = run_cli("--config", str(config), "search", '"大片玻璃"', "--json")
+    assert json.loads(out)["total"] == 0  # a phrase matches the words as written

@@ -47,7 +47,10 @@ def test_segmenter_is_private_and_keeps_domain_words(segmenter: Segmenter, nlp_c
     assert "玻璃碴" in segmenter.tokens("路上有玻璃碴")
     assert "胜利路" in segmenter.tokens("胜利路上")  # gazetteer names are words
     assert jieba.dt.FREQ.get("和园小区") is None  # the global tokenizer is untouched
-    assert segmenter.search_tokens("Hello，中山路！ 积水") == "hello 中山路 积水"
+    assert segmenter.query_tokens("Hello，中山路！ 积水") == "hello 中山路 积水"
+    # Documents also carry the dictionary words inside compounds, after a marker.
+    assert segmenter.search_tokens("Hello，中山路！ 积水") == "hello 中山路 积水 | 中山 山路"
+    assert segmenter.search_tokens("积水") == "积水"
     assert any(nlp_cache.iterdir())  # the prefix dictionary cache was written there
     assert [t.tag for t in segmenter.analyze("我们")] == ["r"]
 
