@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,6 @@ class Service:
         self.scheduler = CrawlScheduler(runtime.settings, runtime.store, run_crawl)
         self.stop_event = threading.Event()
         self.demo_sites: Any = None
-        self.dispatcher_thread: threading.Thread | None = None
 
     def start(self) -> None:
         if self.demo:
@@ -41,8 +41,8 @@ class Service:
 
             self.demo_sites = start_demo_sites(self.runtime.settings)
         self.scheduler.start()
-        self.dispatcher_thread = threading.Thread(target=self._dispatch_loop, name="dispatcher", daemon=True)
-        self.dispatcher_thread.start()
+        for name, target in (("dispatcher", self._dispatch_loop), ("overdue-sweep", self._sweep_loop)):
+            threading.Thread(target=target, name=name, daemon=True).start()
         if self.demo:
             for source in self.runtime.settings.sources:
                 if source.kind in ("discuz", "douyin"):
@@ -51,14 +51,18 @@ class Service:
     def _dispatch_loop(self) -> None:
         from cases.delivery import Dispatcher
 
-        dispatcher = Dispatcher(self.runtime.store, self.runtime.settings.webhooks)
-        while not self.stop_event.is_set():
+        Dispatcher(self.runtime.store, self.runtime.settings.webhooks).run_forever(self.stop_event, interval_s=0.5)
+
+    def _sweep_loop(self, interval_s: float = 30.0) -> None:
+        """Overdue steps raise 督办 alerts even when no new post arrives."""
+        from cases.lifecycle import find_overdue
+
+        while not self.stop_event.wait(interval_s):
             try:
-                busy = dispatcher.run_once()
-            except Exception:  # keep delivering: the next pass retries what failed
-                log.exception("alert dispatch pass failed")
-                busy = False
-            self.stop_event.wait(0.2 if busy else 1.0)
+                with self.runtime.store.session() as session:
+                    find_overdue(session, datetime.now(timezone.utc), webhooks=self.runtime.settings.webhooks)
+            except Exception:  # the next sweep retries; nothing is lost
+                log.exception("overdue sweep failed")
 
     def reload(self) -> None:
         settings = load_settings(self.config_path)

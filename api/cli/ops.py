@@ -99,11 +99,15 @@ def demo_cmd(
 ) -> None:
     """Start the demo forum and video site, crawl them, and serve the UI on 127.0.0.1."""
     from api.service import run_service
+    from demo.sites import DemoSiteError
 
     cli = state(ctx)
     if not cli.settings.sources:
         raise UserError("the config has no sources; `minsheng demo` needs the demo config (demo/config.yaml)")
-    run_service(cli.runtime, config_path=cli.config_path, host="127.0.0.1", port=port, demo=True)
+    try:
+        run_service(cli.runtime, config_path=cli.config_path, host="127.0.0.1", port=port, demo=True)
+    except DemoSiteError as exc:
+        raise UserError(str(exc)) from None
 
 
 def register(app: typer.Typer) -> None:
