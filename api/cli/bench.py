@@ -24,10 +24,10 @@ from api.cli.context import REPO_ROOT, UserError, state
 SUITES: dict[str, str] = {
     "ingest": "index.bench:bench_ingest",
     "nlp": "nlp.bench:bench_nlp",
-    "forum": "crawlers.bench:bench_forum",
-    "video": "crawlers.bench_video:bench_video",
+    "forum": "api.cli.bench_suites:forum_suite",
+    "video": "api.cli.bench_suites:video_suite",
     "search": "index.search.bench:bench_search_suite",
-    "cases": "cases.bench:bench_cases_suite",
+    "cases": "api.cli.bench_suites:cases_suite",
     "soak": "api.soak:bench_soak",
 }
 

@@ -1,0 +1,97 @@
+"""Tagger throughput and memory, for `minsheng bench` (suite "nlp").
+
+The tagging runs in a child process (``python -m nlp.bench``) so that its peak RSS is
+its own; the baseline is plain jieba segmentation of the same posts in that process.
+"""
+from __future__ import annotations
+
+import json
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from nlp.schema import TagInput
+
+POST_CHARS = 200
+
+
+def sample_posts(shared_dir: Path, count: int, seed: int = 7) -> list[TagInput]:
+    """~200-character posts cut from real residents' messages."""
+    lines = (shared_dir / "messages.jsonl").read_text(encoding="utf-8").splitlines()
+    rng = random.Random(seed)
+    posts = []
+    for line in rng.sample(lines, min(count, len(lines))):
+        row = json.loads(line)
+        text = row["text"].replace("\n", "")
+        start = rng.randrange(max(1, len(text) - POST_CHARS))
+        posts.append(TagInput(title=row["title"], text=text[start:start + POST_CHARS]))
+    return posts
+
+
+def measure(config_path: Path | None, shared_dir: Path, count: int, repeats: int) -> dict[str, Any]:
+    """Posts per second (medians of ``repeats`` passes) for jieba alone and the whole tagger."""
+    import jieba
+    import torch
+
+    from api.settings import load_settings
+    from nlp.tagger import Tagger
+
+    torch.set_num_threads(1)  # "per core": one thread does all the work
+    settings = load_settings(config_path)
+    posts = sample_posts(shared_dir, count)
+    started = time.perf_counter()
+    tagger = Tagger.from_settings(settings.nlp, settings.gazetteer, settings.routing, settings.home / "cache")
+    tagger.initialize()
+    init_s = time.perf_counter() - started
+    plain = jieba.Tokenizer()
+    plain.initialize()
+    jieba_rates, tagger_rates = [], []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        for post in posts:
+            plain.lcut(post.title + post.text)
+        jieba_rates.append(len(posts) / (time.perf_counter() - started))
+        started = time.perf_counter()
+        tagger.tag_batch(posts)
+        tagger_rates.append(len(posts) / (time.perf_counter() - started))
+    return {"posts": len(posts), "jieba_posts_per_s": statistics.median(jieba_rates),
+            "tagger_posts_per_s": statistics.median(tagger_rates), "init_s": init_s, "tagger": tagger.version,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def bench_nlp(ctx: Any) -> Any:
+    from api.cli.bench import Figure, Section
+
+    section = Section("NLP tagger (posts of ~200 characters, one core)")
+    if not (ctx.shared_dir / "messages.jsonl").is_file():
+        section.notes.append(f"skipped: shared messages not found at {ctx.shared_dir}")
+        return section
+    count, repeats = (200, 3) if ctx.quick else (1000, 5)
+    config = ctx.settings.config_path
+    command = [sys.executable, "-m", "nlp.bench", str(ctx.shared_dir), str(count), str(repeats)]
+    if config:
+        command.append(str(config))
+    done = subprocess.run(command, capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parents[1])
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    rate = result["tagger_posts_per_s"]
+    section.figures += [
+        Figure("whole tagger", rate, "posts/s", result["jieba_posts_per_s"], "jieba alone", "≥ 200/s", rate >= 200),
+        Figure("peak RSS of the tagging process", result["peak_rss_mb"], "MB", None, "", "≤ 1,024 MB",
+               result["peak_rss_mb"] <= 1024),
+        Figure("tagger start-up", result["init_s"], "s"),
+    ]
+    section.notes.append(f"Tagger version `{result['tagger']}`; {result['posts']} posts cut from real messages; "
+                         f"medians of {repeats} passes.")
+    return section
+
+
+if __name__ == "__main__":
+    shared, n, reps = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+    cfg = Path(sys.argv[4]) if len(sys.argv) > 4 else None
+    print(json.dumps(measure(cfg, shared, n, reps)))
