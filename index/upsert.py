@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from crawlers.items import RawPost
 from index.models import Post, PostTag
@@ -51,6 +52,8 @@ def upsert_posts(session: Session, posts: Sequence[RawPost], *, now: datetime) -
                 content_hash=digest, extra=raw.extra,
             )
             session.add(row)
+            # A new post has no tags yet: say so, or the first read of row.tags queries for them.
+            set_committed_value(row, "tags", None)
             existing[(raw.source_id, raw.external_id)] = row
             result.changed.append((row, raw))
             result.new += 1
