@@ -98,6 +98,32 @@ class Settings(BaseSettings):
         raise ConfigError(f"unknown source {source_id!r} (known: {known})")
 
 
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEMO_CONFIG = REPO_ROOT / "demo" / "config.yaml"
+
+
+class _ConfigLocation(BaseSettings):
+    """Only ``MINSHENG_CONFIG``: where the YAML is, read before the YAML itself."""
+
+    model_config = SettingsConfigDict(env_prefix="MINSHENG_", extra="ignore")
+
+    config: Path | None = None
+
+
+def locate_config(explicit: Path | str | None = None) -> Path | None:
+    """The config file to load: the one given, else ``MINSHENG_CONFIG``, else
+    ``./minsheng.yaml`` when present, else the shipped demo config."""
+    if explicit:
+        return Path(explicit)
+    named = _ConfigLocation().config
+    if named is not None:
+        return named
+    local = Path("minsheng.yaml")
+    if local.is_file():
+        return local
+    return DEMO_CONFIG if DEMO_CONFIG.is_file() else None
+
+
 _FILE_KEYS = (("gazetteer",), ("nlp", "model_path"), ("nlp", "taxonomy"), ("nlp", "lexicon"))
 
 

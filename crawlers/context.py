@@ -1,7 +1,7 @@
 """What one crawl process shares: the app settings, the source and the runtime.
 
-A crawl subprocess learns its config from ``-a config=PATH`` or the ``MINSHENG_CONFIG``
-Scrapy setting (filled from the environment only by ``crawlers/settings.py``). The
+A crawl subprocess learns its config from ``-a config=PATH``, the ``MINSHENG_CONFIG``
+Scrapy setting, or ``api.settings.locate_config()``. The
 context is built once per crawler and kept on it, so the spider, the item pipeline and
 the run recorder use the same store and ingest path.
 """
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from api.settings import ConfigError, Settings, load_settings
+from api.settings import ConfigError, Settings, load_settings, locate_config
 from crawlers.sources import CrawlConfig
 
 _ATTRIBUTE = "minsheng_context"
@@ -45,7 +45,7 @@ def attach_context(crawler: Any, source: str | Any, config: str | None = None) -
     if existing is not None:
         return existing
     path = config or crawler.settings.get("MINSHENG_CONFIG") or None
-    settings = load_settings(path)
+    settings = load_settings(locate_config(path))
     if isinstance(source, str):
         if not source:
             raise ConfigError("no source given: use -a source=ID")

@@ -2,16 +2,15 @@
 
 Politeness values (User-Agent, per-domain concurrency, AutoThrottle) come from the app
 config and are applied by each spider's ``from_crawler``; these are the defaults and
-the machinery. This module is the crawl entry's one place that reads the environment:
-``MINSHENG_CONFIG`` names the app config when ``-a config=PATH`` is not given.
+the machinery. The app config comes from ``-a config=PATH``, or else from
+``api.settings.locate_config()`` (``MINSHENG_CONFIG``, ./minsheng.yaml, the demo config).
 """
-import os
 
 BOT_NAME = "minsheng"
 SPIDER_MODULES = ["crawlers.spiders"]
 NEWSPIDER_MODULE = "crawlers.spiders"
 
-MINSHENG_CONFIG = os.environ.get("MINSHENG_CONFIG") or None
+MINSHENG_CONFIG = None  # `-s MINSHENG_CONFIG=PATH` also works
 
 # Politeness.
 ROBOTSTXT_OBEY = True

@@ -8,8 +8,8 @@ from typing import Annotated, Optional
 import typer
 
 from api.cli import admin, bench, casework, ops, posts
-from api.cli.context import CliState, UserError, default_config_path
-from api.settings import ConfigError
+from api.cli.context import CliState, UserError
+from api.settings import ConfigError, locate_config
 
 app = typer.Typer(help="民声 minsheng: online public-opinion monitor (未诉先办).",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -18,10 +18,10 @@ app = typer.Typer(help="民声 minsheng: online public-opinion monitor (未诉�
 @app.callback()
 def _root(
     ctx: typer.Context,
-    config: Annotated[Optional[Path], typer.Option("--config", "-c", envvar="MINSHENG_CONFIG",
-                                                   help="YAML config file (default: ./minsheng.yaml, else the demo config).")] = None,
+    config: Annotated[Optional[Path], typer.Option(
+        "--config", "-c", help="YAML config file (default: $MINSHENG_CONFIG, ./minsheng.yaml, else the demo config).")] = None,
 ) -> None:
-    ctx.obj = CliState(config_path=default_config_path(config))
+    ctx.obj = CliState(config_path=locate_config(config))
     ctx.call_on_close(ctx.obj.close)
 
 

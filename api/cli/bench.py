@@ -19,7 +19,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from api.cli.context import REPO_ROOT, UserError, state
+from api.cli.context import UserError, state
+from api.settings import REPO_ROOT
 
 SUITES: dict[str, str] = {
     "ingest": "index.bench:bench_ingest",

@@ -13,23 +13,11 @@ import typer
 from api.runtime import Runtime
 from api.settings import Settings, load_settings
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEMO_CONFIG = REPO_ROOT / "demo" / "config.yaml"
 T = TypeVar("T")
 
 
 class UserError(Exception):
     """A problem the operator can fix; printed as one line, no traceback."""
-
-
-def default_config_path(explicit: Path | None) -> Path | None:
-    """--config / MINSHENG_CONFIG, else ./minsheng.yaml, else the shipped demo config."""
-    if explicit is not None:
-        return explicit
-    local = Path("minsheng.yaml")
-    if local.is_file():
-        return local
-    return DEMO_CONFIG if DEMO_CONFIG.is_file() else None
 
 
 @dataclass

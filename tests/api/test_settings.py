@@ -63,3 +63,16 @@ def test_bad_config_names_file_and_key(tmp_path: Path, text: str, expected: str)
 def test_missing_config_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="config file not found"):
         load_settings(tmp_path / "absent.yaml")
+
+
+def test_config_location_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.settings import DEMO_CONFIG, locate_config
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MINSHENG_CONFIG", raising=False)
+    assert locate_config() == DEMO_CONFIG
+    (tmp_path / "minsheng.yaml").write_text("home: ./v\n")
+    assert locate_config() == Path("minsheng.yaml")
+    monkeypatch.setenv("MINSHENG_CONFIG", str(tmp_path / "other.yaml"))
+    assert locate_config() == tmp_path / "other.yaml"
+    assert locate_config(tmp_path / "given.yaml") == tmp_path / "given.yaml"
