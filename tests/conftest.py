@@ -5,6 +5,7 @@ import os
 import sys
 import uuid
 from collections.abc import Callable, Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -58,36 +59,33 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str])
     return run
 
 
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    """A PostgreSQL database: MINSHENG_TEST_PG_URL if set, else a throwaway local server."""
-    from tests.servers.local import postgres_server
-
-    given = os.environ.get("MINSHENG_TEST_PG_URL")
+def _server(env_name: str, starter: Callable[[], Any]) -> Iterator[str]:
+    """The URL in ``env_name`` if set, else a throwaway local server (skip if none can start)."""
+    given = os.environ.get(env_name)
     if given:
         yield given
         return
     try:
-        with postgres_server() as url:
+        with starter() as url:
             yield url
     except FileNotFoundError as exc:
         pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL database: MINSHENG_TEST_PG_URL, else a local server started for the session."""
+    from tests.servers.local import postgres_server
+
+    yield from _server("MINSHENG_TEST_PG_URL", postgres_server)
 
 
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
-    """A Redis server: MINSHENG_TEST_REDIS_URL if set, else a throwaway local server."""
+    """A Redis server: MINSHENG_TEST_REDIS_URL, else a local server started for the session."""
     from tests.servers.local import redis_server
 
-    given = os.environ.get("MINSHENG_TEST_REDIS_URL")
-    if given:
-        yield given
-        return
-    try:
-        with redis_server() as url:
-            yield url
-    except FileNotFoundError as exc:
-        pytest.skip(str(exc))
+    yield from _server("MINSHENG_TEST_REDIS_URL", redis_server)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
