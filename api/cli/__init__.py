@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from api.cli import admin, bench, casework, ops, posts
+from api.cli import admin, bench, casework, ops, posts, tagging
 from api.cli.context import CliState, UserError
 from api.settings import ConfigError, locate_config
 
@@ -25,7 +25,7 @@ def _root(
     ctx.call_on_close(ctx.obj.close)
 
 
-for module in (posts, ops, casework, admin, bench):
+for module in (posts, ops, casework, tagging, admin, bench):
     module.register(app)
 
 
