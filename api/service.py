@@ -1,8 +1,9 @@
 """The long-running service behind `minsheng serve` and `minsheng demo`.
 
-One process: the API and staff UI (uvicorn), the crawl scheduler, and the alert
-dispatcher. `demo` also starts the stand-in forum and video site and crawls them once
-at start. SIGHUP (or POST /api/v1/admin/reload) re-reads the config.
+One process: the API and staff UI (uvicorn), the crawl scheduler, the alert
+dispatcher, the overdue sweep and the source-health sweep. `demo` also starts the
+stand-in forum and video site and crawls them once at start. SIGHUP (or
+POST /api/v1/admin/reload) re-reads the config; running crawls carry on.
 """
 from __future__ import annotations
 
@@ -24,9 +25,12 @@ log = logging.getLogger(__name__)
 class Service:
     """Owns the background parts so that they start and stop together."""
 
-    def __init__(self, runtime: Runtime, *, config_path: Path | None, demo: bool) -> None:
-        from crawlers.run import run_crawl
+    def __init__(self, runtime: Runtime, *, config_path: Path | None, demo: bool,
+                 run_crawl: Any = None) -> None:
         from crawlers.scheduler import CrawlScheduler
+
+        if run_crawl is None:
+            from crawlers.run import run_crawl
 
         self.runtime = runtime
         self.config_path = config_path
@@ -41,7 +45,8 @@ class Service:
 
             self.demo_sites = start_demo_sites(self.runtime.settings)
         self.scheduler.start()
-        for name, target in (("dispatcher", self._dispatch_loop), ("overdue-sweep", self._sweep_loop)):
+        for name, target in (("dispatcher", self._dispatch_loop), ("overdue-sweep", self._sweep_loop),
+                             ("health-sweep", self._health_loop)):
             threading.Thread(target=target, name=name, daemon=True).start()
         if self.demo:
             for source in self.runtime.settings.sources:
@@ -64,12 +69,29 @@ class Service:
             except Exception:  # the next sweep retries; nothing is lost
                 log.exception("overdue sweep failed")
 
+    def _health_loop(self) -> None:
+        """Silence shows between runs too (a source whose schedule stopped yielding)."""
+        while not self.stop_event.wait(self.runtime.settings.health.sweep_interval_s):
+            self.scheduler.check_health()
+
     def reload(self) -> None:
         settings = load_settings(self.config_path)
         self.runtime.settings.sources = settings.sources
         self.runtime.settings.webhooks = settings.webhooks
+        self.runtime.settings.health = settings.health
         self.scheduler.reload(self.runtime.settings)
         log.info("config reloaded: %d sources", len(settings.sources))
+
+    def reload_on_signal(self) -> bool:
+        """SIGHUP: reload; a bad file is logged and the running config stays in force."""
+        from api.settings import ConfigError
+
+        try:
+            self.reload()
+            return True
+        except ConfigError as exc:
+            log.error("config not reloaded: %s", exc)
+            return False
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -81,7 +103,9 @@ class Service:
 def run_service(runtime: Runtime, *, config_path: Path | None, host: str, port: int, demo: bool) -> None:
     from api.app import create_app
     from api.bootstrap import ensure_bootstrap_keys
+    from api.logging import configure_logging
 
+    configure_logging(service="minsheng")
     service = Service(runtime, config_path=config_path, demo=demo)
     app = create_app(runtime)
     app.state.scheduler = service.scheduler
@@ -89,7 +113,7 @@ def run_service(runtime: Runtime, *, config_path: Path | None, host: str, port: 
     keys = ensure_bootstrap_keys(runtime.store, runtime.settings.api.bootstrap_keys, home=runtime.settings.home)
     if demo and keys:
         app.state.demo_login_key = next(iter(keys.values()))
-    signal.signal(signal.SIGHUP, lambda *_: service.reload())
+    signal.signal(signal.SIGHUP, lambda *_: service.reload_on_signal())
     service.start()
     print(f"民声 minsheng is running: open http://{host}:{port}/", flush=True)
     if demo and keys:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from cases.config import DEFAULT_RULES, MatchConfig, RuleConfig, SlaConfig, WebhookConfig
+from crawlers.health_config import HealthConfig
 from crawlers.sources import CrawlConfig, SourceConfig
 from index.config import SearchConfig
 from nlp.config import NlpConfig
@@ -52,6 +53,7 @@ class Settings(BaseSettings):
     routing: dict[str, str] = Field(default_factory=dict)
     webhooks: list[WebhookConfig] = Field(default_factory=list)
     crawl: CrawlConfig = Field(default_factory=CrawlConfig)
+    health: HealthConfig = Field(default_factory=HealthConfig)
     api: ApiConfig = Field(default_factory=ApiConfig)
     # Where this config came from (set by load_settings, not by the YAML).
     config_path: Path | None = None

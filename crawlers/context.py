@@ -73,4 +73,7 @@ def politeness_settings(crawl: CrawlConfig, source: Any) -> dict[str, Any]:
         "AUTOTHROTTLE_TARGET_CONCURRENCY": float(crawl.concurrency_per_domain),
         "DOWNLOAD_DELAY": crawl.download_delay_s,
     }
+    from crawlers.frontier import frontier_settings  # scrapy-redis loads only where it is used
+
+    settings.update(frontier_settings(crawl))
     return settings

@@ -2,8 +2,10 @@
 
 ``run_crawl`` is what ``minsheng crawl`` and the scheduler call. The crawl runs as
 ``python -m scrapy crawl KIND -a source=ID`` from the repo root, so a crash or a kill
-cannot take the caller down, and a run past its time limit is stopped by its own PID
-(SIGTERM, then SIGKILL) and recorded as ``timeout``.
+cannot take the caller down. It runs in a session of its own; a run past its time limit
+gets SIGTERM (Scrapy closes cleanly and records what it has), and after a grace period
+its whole process tree (Chromium and the Playwright driver too) is killed through
+crawlers.process_tree, and the run is recorded as ``timeout``.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,7 @@ import yaml
 from sqlalchemy import select
 
 from api.settings import ConfigError, Settings
+from crawlers.process_tree import kill_tree, sweep_group
 from index.models import CrawlRun
 from index.store import Store
 
@@ -81,9 +85,24 @@ def _mark_run(settings: Settings, pid: int, status: str, message: str) -> dict[s
         store.close()
 
 
+def _stop(process: subprocess.Popen, grace_s: float) -> str:
+    """SIGTERM, a grace period, then the whole tree; returns the stdout the crawl gave."""
+    process.send_signal(signal.SIGTERM)  # Scrapy shuts down cleanly: flushes and records
+    try:
+        stdout, _ = process.communicate(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        kill_tree(process.pid)  # frozen first, so Chromium cannot outlive its parents
+        stdout, _ = process.communicate()
+    return stdout or ""
+
+
 def run_crawl(settings: Settings, source_id: str, *, max_pages: int | None = None, trigger: str = "manual",
-              timeout_s: float | None = None, scrapy_settings: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Crawl ``source_id`` now; returns ``{"source","pages","items","new_posts","updated_posts","errors","status"}``."""
+              timeout_s: float | None = None, scrapy_settings: dict[str, Any] | None = None,
+              grace_s: float = _GRACE_S, on_start: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Crawl ``source_id`` now; returns ``{"source","pages","items","new_posts","updated_posts","errors","status"}``.
+
+    ``on_start`` receives the crawl's PID as soon as it runs (tests watch its process tree).
+    """
     source = settings.source(source_id)
     if source.kind not in CRAWLED_KINDS:
         raise ConfigError(f"source {source_id!r} is a {source.kind} source: it is fed by `minsheng ingest`, not crawled")
@@ -94,18 +113,22 @@ def run_crawl(settings: Settings, source_id: str, *, max_pages: int | None = Non
     with tempfile.TemporaryDirectory(prefix="minsheng-crawl-") as folder, log_path.open("w", encoding="utf-8") as log:
         command = crawl_command(source.kind, source_id, _config_file(settings, Path(folder)), max_pages=max_pages,
                                 trigger=trigger, scrapy_settings=scrapy_settings)
-        process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=log, text=True)
+        # A session of its own: its group can be signalled without touching the service.
+        process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=log, text=True,
+                                   start_new_session=True)
+        if on_start is not None:
+            on_start(process.pid)
         timed_out = False
         try:
             stdout, _ = process.communicate(timeout=limit)
         except subprocess.TimeoutExpired:
             timed_out = True
-            process.send_signal(signal.SIGTERM)  # Scrapy shuts down cleanly: flushes and records
-            try:
-                stdout, _ = process.communicate(timeout=_GRACE_S)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                stdout, _ = process.communicate()
+            stdout = _stop(process, grace_s)
+        finally:
+            if process.poll() is None:  # the caller was interrupted: leave nothing running
+                kill_tree(process.pid)
+                process.wait()
+        sweep_group(process.pid)
     summary = parse_summary(stdout or "")
     if timed_out:
         counters = _mark_run(settings, process.pid, "timeout", f"stopped after {limit:g} s")

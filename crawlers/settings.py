@@ -36,12 +36,15 @@ DOWNLOADER_MIDDLEWARES = {
     "crawlers.middlewares.SharedRobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawlers.middlewares.BackoffRetryMiddleware": 550,
+    # Below retries and above redirects: sees every answer, and the login page a redirect lands on.
+    "crawlers.walls.AccessWallDetector": 580,
 }
 
 # Storage and run records.
 ITEM_PIPELINES = {"crawlers.pipelines.StorePipeline": 300}
 EXTENSIONS = {
     "crawlers.extensions.RunRecorder": 500,
+    "crawlers.crawl_logging.CrawlLogContext": 510,
     "scrapy.extensions.telnet.TelnetConsole": None,
 }
 

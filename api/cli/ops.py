@@ -34,13 +34,15 @@ def sources_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--js
     from crawlers.health import source_overview
 
     cli = state(ctx)
-    rows = source_overview(cli.runtime.store, cli.settings.sources)
+    rows = source_overview(cli.runtime.store, cli.settings.sources, health=cli.settings.health)
     for row in rows:
         if as_json:
             print(json.dumps(row, ensure_ascii=False, default=str))
         else:
+            problems = ",".join(p["name"] for p in row["health"]["problems"])
             print(f"{row['id']:<16} {row['kind']:<8} {'暂停' if row['paused'] else '运行'} "
-                  f"last={row['last_status'] or '-'} 24h={row['posts_24h']} errors={row['error_rate']:.0%}")
+                  f"last={row['last_status'] or '-'} 24h={row['posts_24h']} errors={row['error_rate']:.0%} "
+                  f"health={row['health']['status']}{':' + problems if problems else ''}")
 
 
 @sources_app.command("crawl")

@@ -30,7 +30,8 @@ def _configured(runtime: RuntimeDep, source_id: str):
 
 @router.get("/sources", response_model=list[SourceOut], summary="数据源与健康状况")
 def list_sources(runtime: RuntimeDep, principal: Reader) -> list[SourceOut]:
-    return [SourceOut(**row) for row in source_overview(runtime.store, runtime.settings.sources)]
+    return [SourceOut(**row) for row in source_overview(runtime.store, runtime.settings.sources,
+                                                         health=runtime.settings.health)]
 
 
 @router.get("/crawls", response_model=list[CrawlRunOut], summary="采集记录")

@@ -7,6 +7,19 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 
+class HealthProblemOut(BaseModel):
+    rule: str = Field(description="silence|failures|template_drift|coverage_drop|access_wall")
+    name: str
+    level: str
+    title: str
+    since: datetime
+
+
+class SourceHealthOut(BaseModel):
+    status: str = Field(default="ok", description="ok|warning|critical|paused")
+    problems: list[HealthProblemOut] = Field(default_factory=list)
+
+
 class SourceOut(BaseModel):
     id: str
     kind: str
@@ -20,6 +33,7 @@ class SourceOut(BaseModel):
     last_success_at: datetime | None = None
     posts_24h: int = 0
     error_rate: float = 0.0
+    health: SourceHealthOut = Field(default_factory=SourceHealthOut)
 
 
 class CrawlRunOut(BaseModel):

@@ -182,6 +182,9 @@ class DiscuzSpider(scrapy.Spider):
         yield from self._finish_board(walk, visit.board)
 
     def _finish_board(self, walk: BoardWalk, board: str) -> Iterator[Any]:
+        if self.crawler.settings.getbool("MINSHENG_SHARED_FRONTIER"):
+            # Workers sharing a Redis frontier each see part of a walk: none may call it complete.
+            return
         if walk.ready() and walk.started_at is not None:
             walk.finished = True
             yield StateUpdate(source_id=self.source.id, key=board,

@@ -3,7 +3,8 @@
 Which page misbehaves is decided by a hash of its URL, so a test knows a fault is
 reproducible, and a failing page recovers after a set number of attempts, so a
 crawler's retries can succeed. ``changed_template`` serves a different theme's markup
-(for source-health checks); ``broken_tids`` and ``misencoded_tids`` never recover.
+(for source-health checks), ``empty_boards`` list no threads at all (a board that
+was emptied or moved); ``broken_tids`` and ``misencoded_tids`` never recover.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ class Faults:
     broken_tids: set[int] = field(default_factory=set)  # thread pages served truncated
     misencoded_tids: set[int] = field(default_factory=set)  # GBK bytes labelled UTF-8
     changed_template: bool = False
+    empty_boards: set[int] = field(default_factory=set)  # boards listed as having no threads
     seed: int = 0
     attempts: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)

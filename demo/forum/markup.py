@@ -72,7 +72,7 @@ class ForumMarkup:
     def list_page(self, fid: int, page: int, base: str) -> tuple[str, int]:
         """Board ``fid``'s page ``page`` (clamped, as Discuz does) and its page count."""
         board, state = self.state.boards[fid], self.state
-        threads = state.board_threads(fid)
+        threads = [] if fid in state.faults.empty_boards else state.board_threads(fid)
         normal = [t for t in threads if not t.sticky]
         total = max(1, math.ceil(len(normal) / state.threads_per_page))
         page = min(max(page, 1), total)

@@ -127,3 +127,73 @@ def test_restart_closes_interrupted_runs(tmp_path: Path) -> None:
     with store.session() as session:
         assert session.get(CrawlRun, run_id).status == "interrupted"
     assert close_interrupted_runs(store, now=NOW) == 0
+
+
+class FailingCrawl:
+    """Records a failed run in the store, as a crawl that cannot reach its forum would."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def __call__(self, settings: Any, source_id: str, **kwargs: Any) -> dict[str, Any]:
+        run_id = self.store.start_run(source_id, "discuz", trigger="schedule", pid=None, now=NOW)
+        self.store.finish_run(run_id, status="failed", now=NOW, counters={"errors": 1}, message="connection refused")
+        return {"source": source_id, "status": "failed", "run_id": run_id}
+
+
+def test_health_is_checked_after_every_run(tmp_path: Path) -> None:
+    from index.models import Alert
+
+    settings = settings_with(tmp_path, sources=1)
+    store = Store(f"sqlite:///{tmp_path}/s.db")
+    scheduler = CrawlScheduler(settings, store, FailingCrawl(store), clock=lambda: NOW)
+    for expected in (0, 0, 1, 1):
+        scheduler.tick("s0", "schedule")
+        with store.session() as session:
+            found = list(session.scalars(select(Alert).where(Alert.type == "source_health")))
+        assert len(found) == expected
+    assert found[0].rule_id == "failures" and "connection refused" in found[0].title
+
+
+def test_shutdown_stops_running_crawl_processes(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from crawlers.process_tree import ident, is_alive
+
+    settings = settings_with(tmp_path, sources=1)
+    store = Store(f"sqlite:///{tmp_path}/s.db")
+    seen: list[Any] = []
+
+    def crawl(settings: Any, source_id: str, on_start: Any = None, **kwargs: Any) -> dict[str, Any]:
+        # Ignores SIGTERM, as a crawl stuck in a browser call may: only the tree kill ends it.
+        process = subprocess.Popen([sys.executable, "-c", "import signal, time; "
+                                    "signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)"],
+                                   start_new_session=True)
+        seen.append(ident(process.pid))
+        on_start(process.pid)
+        process.wait()
+        return {"source": source_id, "status": "interrupted"}
+
+    scheduler = CrawlScheduler(settings, store, crawl)
+    worker = threading.Thread(target=scheduler.tick, args=["s0", "manual"])
+    worker.start()
+    assert wait_for(lambda: seen and "s0" in scheduler.running)
+    scheduler.shutdown(grace_s=0.5)
+    worker.join(10)
+    assert not worker.is_alive() and not is_alive(seen[0]) and scheduler.running == set()
+
+
+def test_waiting_counts_crawls_queued_for_a_slot(tmp_path: Path) -> None:
+    settings = settings_with(tmp_path, sources=2, parallel=1)
+    store = Store(f"sqlite:///{tmp_path}/s.db")
+    crawl = SlowCrawl()
+    scheduler = CrawlScheduler(settings, store, crawl)
+    threads = [threading.Thread(target=scheduler.tick, args=[f"s{i}", "manual"]) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    assert wait_for(lambda: len(crawl.calls) == 1 and scheduler.waiting == 1)
+    crawl.release.set()
+    for thread in threads:
+        thread.join()
+    assert scheduler.waiting == 0 and len(crawl.calls) == 2
