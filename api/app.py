@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.routes import (admin, alerts, cases, ledgers, metrics, places, posts, saved, sources, stats, ui,
-                        ui_forms)
+                        ui_cases, ui_forms, ui_overview, ui_places, ui_saved)
 from api.runtime import Runtime
 from api.ui.session import WebSessions, load_or_create_secret
 from api.ui.templating import make_templates
@@ -30,6 +30,9 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "form-action 'self'")
 # Swagger UI sets inline style attributes; its scripts are still only our own files.
 DOCS_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+# Reports are self-contained files (inline style and SVG) that run no script at all.
+REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+              "form-action 'none'; frame-ancestors 'none'")
 
 
 def validation_message(exc: RequestValidationError) -> str:
@@ -62,7 +65,8 @@ def _install_handlers(app: FastAPI) -> None:
         started = time.perf_counter()
         response = await call_next(request)
         path = request.url.path
-        response.headers["Content-Security-Policy"] = DOCS_CSP if path == "/docs" else CSP
+        response.headers["Content-Security-Policy"] = (
+            DOCS_CSP if path == "/docs" else REPORT_CSP if path.startswith("/reports/") else CSP)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Referrer-Policy"] = "same-origin"
@@ -94,8 +98,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(api)
     app.include_router(ledgers.open311_router)
     app.include_router(metrics.router)
-    app.include_router(ui_forms.router)
-    app.include_router(ui.router)
+    for page in (ui_forms, ui_saved, ui_places, ui_overview, ui_cases, ui):
+        app.include_router(page.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["ops"], summary="存活检查（无需密钥）")

@@ -40,8 +40,11 @@ class Runtime:
         tagger = Tagger.from_settings(self.settings.nlp, self.settings.gazetteer, self.settings.routing,
                                       cache_dir=self.settings.home / "cache")
         tagger.initialize()
+        from api.ui.placing import teach_tagger
+
         for alias in self._learned_aliases():  # what staff taught through the needs-location queue
-            tagger.learn_alias(alias.place_id, alias.alias)
+            # A place staff added (new_place) must exist before its alias can point at it.
+            teach_tagger(tagger, alias.alias, alias.place_id, alias.new_place)
         return tagger
 
     def segment(self, text: str) -> str:

@@ -1,31 +1,37 @@
-"""Staff web UI pages: 舆情 (posts), 工单 (cases), 预警 (alerts), 概览 (overview).
+"""Staff web UI: sign-in guard, the 舆情 search page, one post with its context, API docs.
 
 Pages read through the same functions as the JSON API (search, views with masking,
-thread context), so what a viewer sees in the browser is masked the same way.
+thread context), so what a viewer sees in the browser is masked the same way. The
+other pages live in ui_cases, ui_overview, ui_places and ui_forms.
 """
 from __future__ import annotations
 
 from typing import Annotated
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import func, select
+from pydantic import ValidationError
+from sqlalchemy import select
 
 from api.auth import Principal, authenticate
 from api.deps import DbDep, RuntimeDep, principal_from_request
 from api.routes.posts import audit_search, run_search
-from api.routes.stats import overview_counts
+from api.schemas.posts import SearchOut
 from api.schemas.search import ParamError, SearchParams
 from api.thread_context import case_ids_for, thread_context
+from api.ui.choices import category_options, place_tree
 from api.ui.templating import render
-from api.views import alert_out, case_detail, case_out, post_out, search_out
-from crawlers.health import source_overview
-from index.models import Alert, Case, Post
+from api.views import post_out, search_out
+from index.models import Post, SavedSearch
 
 router = APIRouter(include_in_schema=False)
-CASE_TABS = ("new", "dispatched", "in_progress", "reopened", "resolved", "closed", "merged", "rejected")
+PAGE_FACETS = "level1,level2,district,street,source_id"
+# Facet field → the query parameter a click sets.
+FACET_PARAM = {"level1": "level1", "level2": "level2", "district": "district", "street": "street",
+               "source_id": "source"}
+FACET_TITLES = {"level1": "一级分类", "level2": "二级分类", "district": "区县", "street": "街道",
+                "source_id": "来源"}
 
 
 def page_principal(request: Request) -> Principal:
@@ -48,14 +54,15 @@ def page_principal(request: Request) -> Principal:
 Staff = Annotated[Principal, Depends(page_principal)]
 
 
-def _url(request: Request, **changes: object) -> str:
-    params = {k: v for k, v in request.query_params.items()}
+def page_url(request: Request, path: str = "/", **changes: object) -> str:
+    """This page's query string with some parameters changed (None drops one)."""
+    params = {k: v for k, v in request.query_params.items() if v != ""}
     for key, value in changes.items():
         if value is None:
             params.pop(key, None)
         else:
             params[key] = str(value)
-    return "/?" + urlencode(params)
+    return path + ("?" + urlencode(params) if params else "")
 
 
 @router.get("/docs", response_class=HTMLResponse)
@@ -67,35 +74,75 @@ def swagger_ui(request: Request) -> Response:
     return request.app.state.templates.TemplateResponse(request, "docs.html", {})
 
 
-@router.get("/", response_class=HTMLResponse)
-def posts_page(request: Request, runtime: RuntimeDep, db: DbDep, principal: Staff,
-               params: Annotated[SearchParams, Query()]) -> Response:
-    """舆情: latest posts, or search results with highlights and facets."""
-    if not params.q.strip() and "sort" not in request.query_params:
-        params.sort = "time"  # no query: newest first is what staff expect to see
-    params.facets = "level1,district,source_id"
-    error, result, facet_links = None, None, {}
+def saved_links(db: DbDep, principal: Principal) -> list[dict[str, object]]:
+    """The caller's saved searches, each with the search-page URL that reruns it."""
+    rows = db.scalars(select(SavedSearch).where(SavedSearch.owner == principal.name).order_by(SavedSearch.id))
+    out = []
+    for row in rows:
+        params = {"q": row.query} if row.query else {}
+        for key, value in (row.filters or {}).items():
+            if value in (None, ""):
+                continue
+            name = "source" if key == "source_id" else key
+            params[name] = str(value).lower() if isinstance(value, bool) else str(value)
+        out.append({"id": row.id, "name": row.name, "alert": row.alert, "url": "/?" + urlencode(params)})
+    return out
+
+
+def page_params(request: Request) -> tuple[SearchParams, str | None]:
+    """The search from the URL. A form without script sends empty fields too (since=,
+    has_case=): empty means "not set". A bad value becomes a message on the page."""
+    given = {k: v for k, v in request.query_params.items() if v.strip()}
     try:
-        query, found = run_search(runtime, params)
-        audit_search(db, principal, query, found.total, "ui")
-        db.commit()
-        result = search_out(found, page=query.page, size=query.size, unmasked=principal.sees_unmasked)
-        facet_param = {"level1": "level1", "district": "district", "source_id": "source"}
-        for field, buckets in result.facets.items():
-            facet_links[field] = [(b.value, b.count, _url(request, **{facet_param[field]: b.value}, page=None))
-                                  for b in buckets]
-    except ParamError as exc:
-        error = str(exc)
+        return SearchParams.model_validate(given), None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "query"
+        safe = {k: v for k, v in given.items() if k in ("q",)}
+        return SearchParams.model_validate(safe), f"{where}: {first['msg']}"
+
+
+def _search(request: Request, runtime: RuntimeDep, db: DbDep, principal: Principal,
+            params: SearchParams) -> tuple[SearchOut, dict[str, list[tuple[str, int, str, bool]]]]:
+    """Run and audit the search; facet values become links that add that filter."""
+    query, found = run_search(runtime, params)
+    audit_search(db, principal, query, found.total, "ui")
+    db.commit()
+    result = search_out(found, page=query.page, size=query.size, unmasked=principal.sees_unmasked)
+    links = {}
+    for field, buckets in result.facets.items():
+        chosen = request.query_params.get(FACET_PARAM[field])
+        links[field] = [(b.value, b.count, page_url(request, **{FACET_PARAM[field]: b.value}, page=None),
+                         b.value == chosen) for b in buckets]
+    return result, links
+
+
+@router.get("/", response_class=HTMLResponse)
+def posts_page(request: Request, runtime: RuntimeDep, db: DbDep, principal: Staff) -> Response:
+    """舆情: latest posts, or search results with highlights, facets, a trend and saved searches."""
+    params, error = page_params(request)
+    if not params.q.strip():
+        params.sort = "time"  # no words to rank by: newest first is what staff expect to see
+    params.facets = PAGE_FACETS
+    result, facet_links = None, {}
+    if error is None:
+        try:
+            result, facet_links = _search(request, runtime, db, principal, params)
+        except ParamError as exc:
+            error = str(exc)
     pages = {}
     if result is not None:
         if params.page > 1:
-            pages["prev"] = _url(request, page=params.page - 1)
+            pages["prev"] = page_url(request, page=params.page - 1)
         if params.page * result.size < result.total:
-            pages["next"] = _url(request, page=params.page + 1)
-    sources = [s.id for s in runtime.settings.sources]
-    return render(request, "posts.html", {"params": params, "result": result, "error": error,
-                                          "facets": facet_links, "pages": pages, "sources": sources,
-                                          "clear_url": "/"})
+            pages["next"] = page_url(request, page=params.page + 1)
+    trend_query = {k: v for k, v in request.query_params.items() if k not in ("page", "sort", "size") and v}
+    return render(request, "posts.html", {
+        "params": params, "result": result, "error": error, "facets": facet_links, "facet_titles": FACET_TITLES,
+        "pages": pages, "sources": [(s.id, s.name or s.id) for s in runtime.settings.sources],
+        "categories": category_options(request), "places": place_tree(request),
+        "saved": saved_links(db, principal), "trend_query": urlencode(trend_query),
+        "share_url": page_url(request, page=None), "has_query": bool(trend_query)})
 
 
 @router.get("/posts/{post_id}", response_class=HTMLResponse)
@@ -115,53 +162,3 @@ def post_page(request: Request, db: DbDep, principal: Staff, post_id: Annotated[
     return render(request, "post.html", {"post": view(post), "thread": view(context.thread),
                                          "parent": view(context.parent),
                                          "neighbours": [view(p) for p in context.neighbours]})
-
-
-@router.get("/cases", response_class=HTMLResponse)
-def cases_page(request: Request, db: DbDep, principal: Staff,
-               status: Annotated[str, Query(pattern="^(all|new|dispatched|in_progress|reopened|resolved|"
-                                                    "closed|merged|rejected)$")] = "new") -> Response:
-    counts = dict(db.execute(select(Case.status, func.count()).group_by(Case.status)).all())
-    query = select(Case).order_by(Case.updated_at.desc()).limit(200)
-    if status != "all":
-        query = query.where(Case.status == status)
-    rows = [case_out(row, unmasked=principal.sees_unmasked) for row in db.scalars(query)]
-    return render(request, "cases.html", {"status": status, "tabs": CASE_TABS, "counts": counts, "cases": rows})
-
-
-@router.get("/cases/{case_id}", response_class=HTMLResponse)
-def case_page(request: Request, db: DbDep, principal: Staff,
-              case_id: Annotated[str, Path(max_length=20, pattern=r"^[A-Za-z0-9-]+$")]) -> Response:
-    from cases.lifecycle import TRANSITIONS
-
-    case = db.get(Case, case_id)
-    if case is None:
-        return render(request, "message.html", {"title": "未找到", "message": f"工单 {case_id} 不存在"},
-                      status_code=404)
-    actions = [name for name, (sources, _) in TRANSITIONS.items()
-               if case.status in sources and principal.may_act(name)]
-    return render(request, "case.html", {"detail": case_detail(case, unmasked=principal.sees_unmasked),
-                                         "actions": actions})
-
-
-@router.get("/alerts", response_class=HTMLResponse)
-def alerts_page(request: Request, db: DbDep, principal: Staff) -> Response:
-    rows = list(db.scalars(select(Alert).order_by(Alert.id.desc()).limit(100)))
-    alerts = [alert_out(row, unmasked=principal.sees_unmasked) for row in rows]
-    cursor = rows[0].id if rows else 0
-    return render(request, "alerts.html", {"alerts": alerts, "cursor": cursor,
-                                           "can_ack": principal.can("alert_ack")})
-
-
-@router.get("/overview", response_class=HTMLResponse)
-def overview_page(request: Request, runtime: RuntimeDep, db: DbDep, principal: Staff) -> Response:
-    tz = ZoneInfo(runtime.settings.crawl.timezone)
-    counts = overview_counts(db, tz)
-    sources = source_overview(runtime.store, runtime.settings.sources)
-    try:
-        trend = runtime.search.date_histogram("", None, "day")[-14:]
-    except Exception:  # the overview still shows the store's numbers if the index is down
-        trend = []
-    peak = max((bucket.count for bucket in trend), default=0)
-    return render(request, "overview.html", {"counts": counts, "sources": sources, "trend": trend,
-                                             "peak": peak})

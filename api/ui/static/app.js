@@ -1,50 +1,50 @@
-// Staff UI behaviour. Loaded as a file (CSP: script-src 'self'); never builds HTML from
-// alert text: every value goes in through textContent.
+// Staff UI behaviour shared by every page. Loaded as a file (CSP: script-src 'self');
+// never builds HTML from data: values go in through textContent.
 "use strict";
 
-const TYPE_LABELS = {
-  new_case: "新工单", warning: "预警单", escalation: "提级办理", overdue: "督办", reopened: "重新办理",
-  spike: "异常激增", ledger: "台账", saved_search: "订阅命中", source_health: "数据源异常",
-};
-
-function localTime(iso) {
-  const d = new Date(iso);
-  return isNaN(d) ? iso : d.toLocaleString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" });
+// Bidi controls in hostile text are shown, not obeyed (the server does the same).
+function visibleBidi(text) {
+  return String(text == null ? "" : text).replace(/[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => "⟦U+" + c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0") + "⟧");
 }
 
-function alertRow(template, alert) {
-  const row = template.content.firstElementChild.cloneNode(true);
-  row.classList.add("level-" + (alert.level || "info"));
-  row.querySelector(".id").textContent = String(alert.id);
-  row.querySelector(".time").textContent = localTime(alert.created_at);
-  row.querySelector(".type").textContent = TYPE_LABELS[alert.type] || alert.type;
-  row.querySelector(".title").textContent = alert.title;
-  if (alert.case_id) {
-    const link = document.createElement("a");
-    link.href = "/cases/" + encodeURIComponent(alert.case_id);
-    link.textContent = alert.case_id;
-    row.querySelector(".case").appendChild(link);
-  }
-  return row;
+function formatLeft(ms) {
+  const minutes = Math.floor(Math.abs(ms) / 60000);
+  const days = Math.floor(minutes / 1440), hours = Math.floor((minutes % 1440) / 60), mins = minutes % 60;
+  if (days) return `${days}天${hours}小时`;
+  if (hours) return `${hours}小时${mins}分`;
+  return `${mins}分`;
 }
 
-function liveAlerts() {
-  const state = document.getElementById("live-state");
-  const table = document.getElementById("alerts");
-  const template = document.getElementById("alert-row");
-  if (!state || !table || !template || !window.EventSource) return;
-  const cursor = parseInt(state.dataset.cursor || "0", 10) || 0;
-  const source = new EventSource("/api/v1/alerts/stream?after=" + cursor);
-  const body = table.tBodies[0];
-  source.addEventListener("open", () => { state.textContent = "实时"; });
-  source.addEventListener("error", () => { state.textContent = "连接中断，正在重连…"; });
-  source.addEventListener("alert", (event) => {
-    let alert;
-    try { alert = JSON.parse(event.data); } catch (e) { return; }
-    const empty = body.querySelector(".empty-row");
-    if (empty) empty.remove();
-    body.insertBefore(alertRow(template, alert), body.firstChild);
+// SLA countdowns: every element with data-due (an ISO time) shows the time left, or overdue.
+function tickCountdowns() {
+  const now = Date.now();
+  document.querySelectorAll("[data-due]").forEach((node) => {
+    const due = Date.parse(node.dataset.due);
+    if (isNaN(due)) return;
+    const left = due - now;
+    node.textContent = left >= 0 ? "剩余 " + formatLeft(left) : "已超时 " + formatLeft(left);
+    node.classList.toggle("late", left < 0);
+    node.classList.toggle("soon", left >= 0 && left < 3600 * 1000);
+    const card = node.closest(".case-card");
+    if (card) card.classList.toggle("overdue", left < 0);
   });
 }
 
-document.addEventListener("DOMContentLoaded", liveAlerts);
+// The search form leaves out empty fields, so a shared URL carries only what was chosen.
+function pruneEmptyFields(event) {
+  const form = event.target;
+  if (!form.matches("form[method=get]")) return;
+  form.querySelectorAll("input, select").forEach((field) => {
+    if (field.name && field.value === "" && field.type !== "checkbox") field.disabled = true;
+  });
+  window.setTimeout(() => form.querySelectorAll("[disabled]").forEach((f) => { f.disabled = false; }), 0);
+}
+
+window.minsheng = { visibleBidi };
+
+document.addEventListener("DOMContentLoaded", () => {
+  tickCountdowns();
+  if (document.querySelector("[data-due]")) window.setInterval(tickCountdowns, 30000);
+  document.addEventListener("submit", pruneEmptyFields, true);
+});
