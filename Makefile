@@ -8,8 +8,9 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: setup run serve test test-fast bench clean
 
 $(STAMP): pyproject.toml Makefile
-	@test -x /usr/bin/chromium || { echo "installing Debian's chromium"; \
-		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@# Chromium for the video crawler and the UI tests; a CJK font so its screenshots and PDFs show Chinese.
+	@test -x /usr/bin/chromium -a -d /usr/share/fonts/truetype/wqy || { echo "installing Debian's chromium and fonts-wqy-microhei"; \
+		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	# The local CPU build of PyTorch goes in first, so nothing later pulls a CUDA build.

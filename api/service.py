@@ -40,6 +40,8 @@ class Service:
         self.demo_sites: Any = None
 
     def start(self) -> None:
+        # Load the tagger (dictionaries, models) now, not in the first search a duty officer runs.
+        threading.Thread(target=lambda: self.runtime.tagger, name="tagger-warmup", daemon=True).start()
         if self.demo:
             from demo.sites import start_demo_sites
 

@@ -103,5 +103,8 @@ def alerts_list(
 
 
 def register(app: typer.Typer) -> None:
+    from api.reports import report_command
+
     app.add_typer(cases_app, name="cases")
     app.add_typer(alerts_app, name="alerts")
+    app.command("report")(report_command)
