@@ -31,16 +31,10 @@ class ResolveIn(BaseModel):
 
 
 def _gazetteer(request: Request) -> Any:
-    """The gazetteer, loaded on first use and kept on app.state (it is read-only here)."""
-    cached = getattr(request.app.state, "gazetteer", None)
-    if cached is None:
-        path = request.app.state.runtime.settings.gazetteer
-        if path is None:
-            raise HTTPException(503, "no gazetteer configured (settings: gazetteer)")
-        from nlp.gazetteer import Gazetteer
+    """The app's gazetteer, shared with the UI's needs-location page."""
+    from api.ui.choices import gazetteer_for
 
-        cached = request.app.state.gazetteer = Gazetteer.from_csv(path)
-    return cached
+    return gazetteer_for(request)
 
 
 @router.get("", summary="待定位诉求")

@@ -109,16 +109,20 @@ class ApiModeMixin:
         yield self.comment_page_request(job, 0)
         yield from self.request_done(job)
 
-    def api_comments(self, response: scrapy.http.Response, aweme_id: str, cursor: int) -> Iterator[Any]:
-        job = self.jobs[aweme_id]
+    def _comment_page(self, response: scrapy.http.Response, where: str) -> Any:
+        """The parsed comment or reply page, or None (counted and logged) when unusable."""
         payload = self._payload(response)
         try:
-            page = parse_comment_page(payload) if payload is not None else None
+            return parse_comment_page(payload) if payload is not None else None
         except CommentApiError as exc:
             self.count_api_error("status_code")
             self.crawler.stats.inc_value("errors/douyin_api")
-            self.logger.error("%s cursor %s: %s", aweme_id, cursor, exc)
-            page = None
+            self.logger.error("%s: %s", where, exc)
+            return None
+
+    def api_comments(self, response: scrapy.http.Response, aweme_id: str, cursor: int) -> Iterator[Any]:
+        job = self.jobs[aweme_id]
+        page = self._comment_page(response, f"{aweme_id} cursor {cursor}")
         if page is None:
             job.failed = True
         else:
@@ -137,14 +141,7 @@ class ApiModeMixin:
     def api_replies(self, response: scrapy.http.Response, aweme_id: str, comment_id: str,
                     cursor: int) -> Iterator[Any]:
         job = self.jobs[aweme_id]
-        payload = self._payload(response)
-        try:
-            page = parse_comment_page(payload) if payload is not None else None
-        except CommentApiError as exc:
-            self.count_api_error("status_code")
-            self.crawler.stats.inc_value("errors/douyin_api")
-            self.logger.error("%s replies of %s: %s", aweme_id, comment_id, exc)
-            page = None
+        page = self._comment_page(response, f"{aweme_id} replies of {comment_id}")
         if page is None:
             job.failed = True
         else:
