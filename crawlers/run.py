@@ -10,6 +10,7 @@ crawlers.process_tree, and the run is recorded as ``timeout``.
 from __future__ import annotations
 
 import json
+import secrets
 import signal
 import subprocess
 import sys
@@ -109,7 +110,8 @@ def run_crawl(settings: Settings, source_id: str, *, max_pages: int | None = Non
     limit = timeout_s if timeout_s is not None else float(source.timeout_s)
     logs = settings.home / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    log_path = logs / f"crawl-{source_id}-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}.log"
+    # Two workers of one source may start in the same second: the suffix keeps their logs apart.
+    log_path = logs / f"crawl-{source_id}-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}.log"
     with tempfile.TemporaryDirectory(prefix="minsheng-crawl-") as folder, log_path.open("w", encoding="utf-8") as log:
         command = crawl_command(source.kind, source_id, _config_file(settings, Path(folder)), max_pages=max_pages,
                                 trigger=trigger, scrapy_settings=scrapy_settings)
