@@ -3,17 +3,21 @@
 Build with ``Tagger.from_settings(...)``, call ``initialize()`` once (loads the
 gazetteer, jieba, lexicons: ~2 s cold, faster with a cache_dir), then ``tag`` /
 ``tag_batch`` from any number of callers. The classifiers are pluggable through
-``CategoryModel`` / ``ComplaintModel``; this version ships the lexicon ones.
+``CategoryModel`` / ``ComplaintModel``: the lexicon ones, or a trained checkpoint
+(``nlp.model_path``, else ``nlp/models/default``) in the mode its config.json names.
 """
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from nlp import components as steps
 from nlp.appeal import ComplaintModel, LexiconComplaintModel
+from nlp.blend import build_models
 from nlp.category import CategoryModel, LexiconCategoryModel
+from nlp.checkpoint import ModelError, Prefetching, checkpoint_kind, checkpoint_mode, load_classifier
 from nlp.config import NlpConfig
 from nlp.gazetteer import Gazetteer
 from nlp.locations import LocationExtractor
@@ -23,8 +27,8 @@ from nlp.segmenter import Segmenter
 from nlp.taxonomy import Taxonomy
 from nlp.urgency import UrgencyRules
 
-VERSION = "0.1"
-SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "models"
+VERSION = "0.2"
+SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "models" / "default"
 log = logging.getLogger(__name__)
 
 
@@ -44,6 +48,8 @@ class Tagger:
         self.gazetteer = Gazetteer()
         self._segmenter: Segmenter | None = None
         self._components: list[steps.Component] = []
+        self._classifier: Prefetching | None = None
+        self.mode = "lexicon"
         self.version = ""
 
     @classmethod
@@ -54,11 +60,35 @@ class Tagger:
         return cls(nlp_config, gazetteer_path, routing, cache_dir)
 
     def model_dir(self) -> Path | None:
-        """The fine-tuned checkpoint the config points at, if any exists."""
+        """The fine-tuned checkpoint the config points at, if any exists.
+
+        An explicit ``nlp.model_path`` must be a checkpoint (a typo there should not
+        silently fall back to the lexicon); the shipped one is optional.
+        """
         if not self.config.use_model:
             return None
-        candidate = self.config.model_path or SHIPPED_MODEL_DIR
-        return candidate if (candidate / "config.json").is_file() else None
+        if self.config.model_path is not None:
+            path = Path(self.config.model_path)
+            if not (path / "config.json").is_file():
+                raise ModelError(f"nlp.model_path {path}: not a model directory (no config.json)")
+            return path
+        return SHIPPED_MODEL_DIR if (SHIPPED_MODEL_DIR / "config.json").is_file() else None
+
+    def _trained_models(self, taxonomy: Taxonomy, lexicon_category: CategoryModel,
+                        lexicon_complaint: ComplaintModel) -> tuple[CategoryModel, ComplaintModel]:
+        """The models the checkpoint's recorded mode asks for; the lexicon if none."""
+        path = self.model_dir()
+        if path is None:
+            return lexicon_category, lexicon_complaint
+        mode = checkpoint_mode(path)
+        if mode == "lexicon":
+            # Training found the lexicon best: keep torch weights out of memory entirely.
+            return lexicon_category, lexicon_complaint
+        self._classifier = load_classifier(path, threads=1)
+        # e.g. "blend.ngram": stored tags say which kind of model produced them.
+        self.mode = f"{mode}.{checkpoint_kind(path)}"
+        return build_models(mode, self._classifier, taxonomy, lexicon_category, lexicon_complaint,
+                            self.config.complaint_threshold)
 
     def initialize(self) -> None:
         """Load gazetteer, segmenter, lexicons and models; validate the pipeline."""
@@ -69,13 +99,18 @@ class Tagger:
         self._segmenter = Segmenter(words, lexicon=self.config.lexicon, cache_dir=self.cache_dir)
         self._segmenter.initialize()
         taxonomy = Taxonomy.load(self.config.taxonomy)
-        if self.model_dir() is not None and self._category_model is None:
-            # The transformers classifier is a later stage; until it lands the lexicon
-            # answers, and we say so rather than silently ignoring the setting.
-            log.warning("nlp: model at %s not used: this tagger version has lexicon models only",
-                        self.model_dir())
-        category_model = self._category_model or LexiconCategoryModel(taxonomy)
-        complaint_model = self._complaint_model or LexiconComplaintModel(self.config.complaint_threshold)
+        self._classifier, self.mode = None, "lexicon"
+        category_model: CategoryModel = LexiconCategoryModel(taxonomy)
+        complaint_model: ComplaintModel = LexiconComplaintModel(self.config.complaint_threshold)
+        if self._category_model is None or self._complaint_model is None:
+            category_model, complaint_model = self._trained_models(taxonomy, category_model, complaint_model)
+        # Explicit models win over whatever the checkpoint says; the version says so.
+        if self._category_model is not None and self._complaint_model is not None:
+            self.mode = "custom"
+        elif self._category_model is not None or self._complaint_model is not None:
+            self.mode += "+custom"
+        category_model = self._category_model or category_model
+        complaint_model = self._complaint_model or complaint_model
         extractor = LocationExtractor(self.gazetteer, self._segmenter)
         factories = {
             "segment": lambda: steps.segment(self._segmenter),
@@ -92,7 +127,7 @@ class Tagger:
         steps.check_order(components)
         self._components = components
         self._fallback = taxonomy.fallback()
-        self.version = f"lexicon-{VERSION}:" + "+".join(c.code for c in components)
+        self.version = f"{self.mode}-{VERSION}:" + "+".join(c.code for c in components)
 
     @property
     def segmenter(self) -> Segmenter:
@@ -137,5 +172,7 @@ class Tagger:
         )
 
     def tag_batch(self, posts: Sequence[TagInput]) -> list[Tags]:
-        """Tag several posts, in order."""
+        """Tag several posts, in order; a trained model predicts them in batches first."""
+        if self._classifier is not None:
+            self._classifier.prefetch([(p.title, p.text) for p in posts])
         return [self.tag(post) for post in posts]

@@ -46,11 +46,16 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except typer.Abort:
         sys.exit(1)
-    except Exception as exc:  # click's usage errors and the like
+    except Exception as exc:  # click's usage errors, a broken model directory
         import click
+
+        from nlp.model import ModelError
 
         if isinstance(exc, click.ClickException):
             exc.show()
             sys.exit(exc.exit_code)
+        if isinstance(exc, ModelError):
+            print(f"minsheng: error: {exc}", file=sys.stderr)
+            sys.exit(2)
         raise
     sys.exit(code if isinstance(code, int) else 0)

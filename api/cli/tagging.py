@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from api.cli.context import UserError
+from api.cli.context import UserError, state
 
 gazetteer_app = typer.Typer(help="The gazetteer (places the tagger resolves to).", no_args_is_help=True)
 
@@ -40,5 +40,83 @@ def gazetteer_build(
     print(f"wrote {len(rows)} places to {out}", file=sys.stderr)
 
 
+eval_app = typer.Typer(help="Measure a stage against labelled data.", no_args_is_help=True)
+
+
+def train_cmd(
+    kind: Annotated[str, typer.Option("--kind", help="ngram (seconds; the shipped default) or bert (the small transformer, ~45 min)")] = "ngram",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Checkpoint folder (default: nlp/models/default for ngram, nlp/models/bert for bert)")] = None,
+    ablation: Annotated[bool, typer.Option("--ablation/--no-ablation", help="Also fine-tune without pre-training and record both")] = False,
+    shared: Annotated[Optional[Path], typer.Option("--shared", help="Folder with messages.jsonl (default: ../shared/data/wenzheng)")] = None,
+    labels: Annotated[Optional[list[Path]], typer.Option("--labels", help="Label JSON lines (repeatable; default: nlp/data/labels/labels_*.jsonl)")] = None,
+    dev_ids: Annotated[Optional[Path], typer.Option("--dev-ids", help="Where to write the held-out dev ids")] = None,
+    pretrain_epochs: Annotated[Optional[float], typer.Option("--pretrain-epochs", min=0, help="bert only")] = None,
+    epochs: Annotated[Optional[int], typer.Option("--epochs", min=1, help="Training (bert: fine-tuning) epochs")] = None,
+) -> None:
+    """Train the tagger's classifier on the labelled residents' messages and print the dev metrics."""
+    from nlp.training.corpus import CorpusError
+
+    if kind not in ("ngram", "bert"):
+        raise UserError(f"--kind {kind!r}: use ngram or bert")
+    given = {"output": output, "shared_dir": shared, "labels": labels, "dev_ids": dev_ids}
+    if labels:
+        missing = [path for path in labels if not path.is_file()]
+        if missing:
+            raise UserError(f"{missing[0]}: label file not found")
+    try:
+        # progress=None: bars on a terminal, silence in pipes.
+        if kind == "ngram":
+            from nlp.training.ngram_run import NgramOptions, train_ngram
+
+            given["epochs"] = epochs
+            result = train_ngram(NgramOptions(**{k: v for k, v in given.items() if v is not None}), progress=None)
+        else:
+            from nlp.training.run import TrainOptions, train
+
+            given |= {"pretrain_epochs": pretrain_epochs, "finetune_epochs": epochs}
+            options = TrainOptions(ablation=ablation, **{k: v for k, v in given.items() if v is not None})
+            result = train(options, progress=None)
+    except CorpusError as exc:
+        raise UserError(str(exc)) from None
+    print(metrics_summary(result["metrics"], result["output_dir"]))
+
+
+def metrics_summary(metrics: dict, output_dir: str) -> str:
+    """The dev figures per mode as a small table, then where the checkpoint went."""
+    data = metrics.get("data", {})
+    lines = [f"{metrics.get('kind', 'bert')}: train {data.get('train', '?')} / dev {data.get('dev', '?')} labelled messages (topic-held-out dev)",
+             f"{'mode':<10}{'L1 macro-F1':>13}{'L1 acc':>9}{'L2 acc':>9}{'complaint F1':>14}"]
+    for mode, scores in metrics.get("dev", {}).items():
+        lines.append(f"{mode:<10}{scores['level1_macro_f1']:>13.3f}{scores['level1_accuracy']:>9.3f}"
+                     f"{scores.get('level2_accuracy', 0.0):>9.3f}{scores['complaint_f1']:>14.3f}")
+    for name, reference in metrics.get("reference_dev", {}).items():
+        for mode, scores in reference.items():
+            lines.append(f"{name + ':' + mode:<10}{scores['level1_macro_f1']:>13.3f}{scores['level1_accuracy']:>9.3f}"
+                         f"{scores.get('level2_accuracy', 0.0):>9.3f}{scores['complaint_f1']:>14.3f}")
+    lines.append(f"saved {output_dir} (tagger mode: {metrics.get('default_mode', '?')})")
+    return "\n".join(lines)
+
+
+@eval_app.command("nlp")
+def eval_nlp(
+    ctx: typer.Context,
+    data: Annotated[Path, typer.Option("--data", help="JSON lines: text, [title], is_complaint, level1, level3, place")],
+) -> None:
+    """Score the configured tagger against a labelled JSON-lines file."""
+    from nlp.checkpoint import ModelError
+    from nlp.evaluate import EvalDataError, eval_command
+
+    cli = state(ctx)
+    cli.settings  # a bad config is reported before the slow tagger start
+    if not data.is_file():
+        raise UserError(f"{data}: file not found")
+    try:
+        print(eval_command(cli.runtime.tagger, data))
+    except (EvalDataError, ModelError) as exc:
+        raise UserError(str(exc)) from None
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(gazetteer_app, name="gazetteer")
+    app.add_typer(eval_app, name="eval")
+    app.command("train")(train_cmd)

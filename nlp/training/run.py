@@ -40,7 +40,7 @@ class TrainOptions(BaseModel):
     shared_dir: Path = SHARED_DIR
     labels: list[Path] | None = None  # None: nlp/data/labels/labels_*.jsonl
     taxonomy: Path | None = None
-    output: Path = REPO / "nlp" / "models" / "default"
+    output: Path = REPO / "nlp" / "models" / "bert"
     dev_ids: Path = LABELS_DIR / "dev_ids.txt"
     dev_fraction: float = Field(default=0.2, gt=0, lt=1)
     seed: int = 7

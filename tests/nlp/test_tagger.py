@@ -8,7 +8,7 @@ import pytest
 
 from nlp.config import NlpConfig
 from nlp.schema import TagInput, Tags
-from nlp.tagger import Tagger
+from nlp.tagger import VERSION, Tagger
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "wenzheng" / "messages.jsonl"
 
@@ -34,7 +34,7 @@ def test_video_title_places_comments(test_tagger: Tagger) -> None:
 def test_chatter_and_version(test_tagger: Tagger) -> None:
     tags = test_tagger.tag(TagInput(title="好美", text="哈哈，太美了，打卡"))
     assert not tags.is_complaint and tags.urgency == "low" and tags.place is None
-    assert tags.tagger.startswith("lexicon-0.1:seg+loc")
+    assert tags.tagger.startswith(f"{test_tagger.mode}-{VERSION}:seg+loc")
     assert [t.appeal_type for t in test_tagger.tag_batch([TagInput(text="请问社保怎么办理？")] * 2)] == [
         "consultation", "consultation"]
 

@@ -1,0 +1,119 @@
+"""``minsheng train --kind ngram``: labels ⨝ shared texts → the fixed dev split → n-gram fit → metrics.
+
+Uses the same topic-held-out dev ids as the BERT run (nlp/data/labels/dev_ids.txt)
+so the figures compare like for like; with no usable ids file (other labels, other
+data) it makes a fresh topic split and writes it there. The checkpoint is written
+beside the output and swapped in at the end, so a failed run keeps the model in use.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from nlp.appeal import LexiconComplaintModel
+from nlp.category import LexiconCategoryModel
+from nlp.ngram import DEFAULT_BUCKETS
+from nlp.taxonomy import Taxonomy
+from nlp.training.compare import compare_modes
+from nlp.training.corpus import LABELS_DIR, REPO, SHARED_DIR, CorpusError, Example, join_labels, load_labels, \
+    load_messages, shared_available
+from nlp.training.finetune import head_values
+from nlp.training.ngram_fit import fit_ngram
+from nlp.training.reporting import Reporter
+from nlp.training.topics import Doc, split_groups, topic_groups
+
+HEADS = ["level1", "complaint", "appeal"]
+
+
+class NgramOptions(BaseModel):
+    """Paths and knobs for one n-gram training run (the defaults are the shipped model's)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    shared_dir: Path = SHARED_DIR
+    labels: list[Path] | None = None
+    taxonomy: Path | None = None
+    output: Path = REPO / "nlp" / "models" / "default"
+    dev_ids: Path = LABELS_DIR / "dev_ids.txt"
+    # Figures of other checkpoints (e.g. the small BERT) copied into metrics.json for comparison.
+    reference_metrics: list[Path] = Field(default_factory=lambda: [REPO / "nlp" / "models" / "bert" / "metrics.json"])
+    dev_fraction: float = Field(default=0.2, gt=0, lt=1)
+    seed: int = 7
+    buckets: int = Field(default=DEFAULT_BUCKETS, ge=1024)
+    epochs: int = Field(default=8, ge=1)
+    lr: float = Field(default=0.1, gt=0)
+
+
+def _split(examples: list[Example], messages: list, options: NgramOptions) -> tuple[list[Example], list[Example]]:
+    """The recorded dev ids when they all name labelled messages, else a fresh topic split."""
+    keys = {e.key for e in examples}
+    if options.dev_ids.is_file():
+        dev_keys = set(options.dev_ids.read_text(encoding="utf-8").split())
+        if dev_keys and dev_keys <= keys and len(dev_keys) < len(keys):
+            return [e for e in examples if e.key not in dev_keys], [e for e in examples if e.key in dev_keys]
+    groups = topic_groups([Doc(m.key, m.content, m.user, m.title) for m in messages])
+    group_of = {m.key: g for m, g in zip(messages, groups)}
+    train_idx, dev_idx = split_groups([group_of[e.key] for e in examples],
+                                      [str(e.labels["level1"]) for e in examples], options.dev_fraction, options.seed)
+    train, dev = [examples[i] for i in train_idx], [examples[i] for i in dev_idx]
+    if train and dev:
+        options.dev_ids.parent.mkdir(parents=True, exist_ok=True)
+        options.dev_ids.write_text("".join(f"{e.key}\n" for e in sorted(dev, key=lambda e: e.key)), encoding="utf-8")
+    return train, dev
+
+
+def _references(paths: list[Path]) -> dict:
+    references = {}
+    for path in paths:
+        try:
+            references[path.parent.name] = json.loads(path.read_text(encoding="utf-8"))["dev"]
+        except (OSError, ValueError, KeyError):
+            continue  # a missing reference only means less to compare against
+    return references
+
+
+def train_ngram(options: NgramOptions, progress: bool | None = None) -> dict:
+    """Fit, evaluate lexicon / n-gram / blend on dev, save; returns {output_dir, metrics}."""
+    started = time.monotonic()
+    report = Reporter(sys.stderr.isatty() if progress is None else progress)
+    if not shared_available(options.shared_dir):
+        raise CorpusError(f"{options.shared_dir}: shared messages not found; training needs the real texts")
+    taxonomy = Taxonomy.load(options.taxonomy)
+    messages = load_messages(options.shared_dir)
+    examples = join_labels(load_labels(options.labels), messages)
+    train, dev = _split(examples, messages, options)
+    if not train or not dev:
+        raise CorpusError(f"{len(examples)} labelled messages fall into too few topic groups to hold out a dev set")
+    heads = head_values(taxonomy, HEADS)
+    with report.task("n-gram training") as step:
+        classifier, summary = fit_ngram(train, heads, options.buckets, options.epochs, lr=options.lr,
+                                        seed=options.seed, on_step=step)
+    results = compare_modes(dev, classifier, taxonomy, LexiconCategoryModel(taxonomy), LexiconComplaintModel())
+    # The two targets count equally; ties go to the simpler option (MODES order).
+    mode = max(results, key=lambda m: results[m]["level1_macro_f1"] + results[m]["complaint_f1"])
+    metrics = {
+        "kind": "ngram",
+        "data": {"labelled": len(examples), "train": len(train), "dev": len(dev)},
+        "options": json.loads(options.model_dump_json(include={"seed", "buckets", "epochs", "lr"})),
+        "training": summary, "dev": results, "default_mode": mode,
+        "reference_dev": _references(options.reference_metrics),
+        "training_seconds": round(time.monotonic() - started, 1),
+    }
+    staging = options.output.with_name(options.output.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    classifier.save(staging, mode)
+    metrics["size_bytes"] = sum(p.stat().st_size for p in staging.iterdir())
+    (staging / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    retired = options.output.with_name(options.output.name + ".old")
+    shutil.rmtree(retired, ignore_errors=True)
+    if options.output.exists():
+        options.output.rename(retired)
+    staging.rename(options.output)
+    shutil.rmtree(retired, ignore_errors=True)
+    report.note(f"saved {options.output} (default mode: {mode})")
+    return {"output_dir": str(options.output), "metrics": metrics}
