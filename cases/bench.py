@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import http.server
 import random
+import select as io_wait
+import subprocess
+import sys
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -17,7 +20,6 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from cases.config import DEFAULT_RULES, MatchConfig, RuleConfig, SlaConfig, WebhookConfig
-from cases.delivery import Dispatcher
 from cases.engine import CaseEngine
 from index.models import Alert, Case, Post, PostTag, Source
 from index.store import Store
@@ -26,6 +28,20 @@ PROBLEMS = ["路面 破损 坑洼", "垃圾 没人 清运", "路灯 不亮", "�
             "占道 经营 堵路", "违章 停车 堵门", "绿化带 树木 倒伏", "玻璃碴 满地"]
 CATEGORIES = [("城乡建设", f"二级{i}", f"三级{i}") for i in range(10)]
 PER_DAY = 3000  # history density: a city's complaints a day; N posts span N / PER_DAY days
+# The dispatcher runs in its own process, as deployed: the API process sends the
+# webhooks while crawl processes ingest. Sharing this process's GIL with the stream
+# would measure Python thread scheduling, not the outbox.
+_DISPATCHER = """
+import sys, threading
+sys.path.insert(0, sys.argv[1])
+from cases.config import WebhookConfig
+from cases.delivery import Dispatcher
+from index.store import Store
+hook = WebhookConfig(url=sys.argv[3], secret=sys.argv[4])
+dispatcher = Dispatcher(Store(sys.argv[2]), [hook], backoff_base_s=0.5, backoff_max_s=5)
+print("ready", flush=True)
+dispatcher.run_forever(threading.Event(), interval_s=0.05)
+"""
 
 
 def _percentile(values: list[float], q: float) -> float | None:
@@ -76,6 +92,10 @@ class _Receiver(http.server.ThreadingHTTPServer):
 
 def _start_receiver() -> _Receiver:
     class Handler(http.server.BaseHTTPRequestHandler):
+        # Keep-alive, as a real receiver would: with HTTP/1.0 every delivery paid for
+        # a new connection and a new server thread, and the bench measured that.
+        protocol_version = "HTTP/1.1"
+
         def do_POST(self) -> None:  # noqa: N802
             self.rfile.read(int(self.headers.get("Content-Length", 0)))
             self.server.arrivals.setdefault(self.headers.get("Idempotency-Key", ""), time.perf_counter())
@@ -89,6 +109,31 @@ def _start_receiver() -> _Receiver:
     server.arrivals = {}
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+def _start_dispatcher(store: Store, hook: WebhookConfig, timeout_s: float = 60.0) -> subprocess.Popen:
+    """Start the dispatcher process and wait until it runs: its start-up (imports, store)
+    is not part of an alert's way to the receiver."""
+    repo = Path(__file__).resolve().parents[1]
+    process = subprocess.Popen([sys.executable, "-c", _DISPATCHER, str(repo), store.url, hook.url, hook.secret],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    ready, _, _ = io_wait.select([process.stdout], [], [], timeout_s)
+    if not ready or process.stdout.readline().strip() != "ready":
+        _stop(process)
+        raise RuntimeError(f"bench dispatcher did not start within {timeout_s:.0f} s")
+    return process
+
+
+def _stop(process: subprocess.Popen | None) -> None:
+    """Stop the dispatcher by its own PID: TERM, then KILL if it lingers."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)
 
 
 def _stream(store: Store, engine: CaseEngine, *, rate: int, duration_s: float, batch_hz: int, now: datetime,
@@ -137,14 +182,12 @@ def bench_cases(workdir: Path, *, histories: tuple[int, ...] = (100_000, 1_000_0
         now = datetime.now(timezone.utc)
         store = Store(f"sqlite:///{workdir / f'bench-{history}.db'}")
         receiver = _start_receiver()
-        stop = threading.Event()
+        dispatcher = None
         try:
             _prefill(store, history, min(cases, history), now, rng, places)
             hook = WebhookConfig(url=f"http://127.0.0.1:{receiver.server_address[1]}/hook", secret="bench")
             engine = CaseEngine([RuleConfig(**r) for r in DEFAULT_RULES], MatchConfig(), SlaConfig(), webhooks=[hook])
-            dispatcher = Dispatcher(store, [hook], backoff_base_s=0.5, backoff_max_s=5)
-            threading.Thread(target=dispatcher.run_forever, args=(stop,), kwargs={"interval_s": 0.05},
-                             daemon=True).start()
+            dispatcher = _start_dispatcher(store, hook)
             outbox, rules, committed = _stream(store, engine, rate=rate, duration_s=duration_s, batch_hz=batch_hz,
                                                now=now, rng=rng, places=places, first_id=history + 1)
             deadline = time.perf_counter() + 10
@@ -158,7 +201,7 @@ def bench_cases(workdir: Path, *, histories: tuple[int, ...] = (100_000, 1_000_0
                 "undelivered": len(set(committed) - set(receiver.arrivals)),
                 "median_rule_s": _percentile(rules, 0.5), "p99_rule_s": _percentile(rules, 0.99)})
         finally:
-            stop.set()
+            _stop(dispatcher)
             receiver.shutdown()
             receiver.server_close()
             store.close()

@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 _DURATION = re.compile(r"^(\d+)\s*(m|h|d)$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
 
 def parse_window(text: str) -> timedelta:
@@ -18,8 +19,8 @@ def parse_window(text: str) -> timedelta:
     match = _DURATION.match(text.strip())
     if not match:
         raise ValueError(f"window {text!r} is not a duration like 90m, 24h or 30d")
-    size, unit = int(match.group(1)), match.group(2)
-    return {"m": timedelta(minutes=size), "h": timedelta(hours=size), "d": timedelta(days=size)}[unit]
+    # One timedelta, not a table of three: the rules ask for their window per subject.
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
 
 
 RuleKind = Literal["count", "frequent-complainant", "frequent-point", "spike"]

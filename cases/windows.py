@@ -1,19 +1,38 @@
 """Windowed, indexed reads the rules run on: cost bounded by the window, not history.
 
-Every query here starts from an index prefix (a case id, a place id, an author, a
-time range) and a time window, so a batch costs the same over 100k or 1M stored posts.
+Every query here starts from an index prefix (case ids, place ids, authors, a time
+range) and a time window, and serves all the subjects of a batch at once, so a batch
+costs a handful of statements whether the store holds 100k or 1M posts.
 """
 from __future__ import annotations
 
-from collections import Counter
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cases.rules import WindowPost
 from index.models import Alert, Case, CasePost, Post, PostTag
+
+T = TypeVar("T")
+Subject = tuple[str, str | None]  # (place id, category or None)
+
+
+def time_groups(items: Iterable[T], *, key: Callable[[T], datetime], span: timedelta) -> list[list[T]]:
+    """Items in time order, cut into runs no longer than ``span``.
+
+    Batched reads take one time range per run: a live batch is one run, a backfill
+    reaching over months becomes several instead of one range covering everything.
+    """
+    groups: list[list[T]] = []
+    for item in sorted(items, key=key):
+        if groups and key(item) - key(groups[-1][0]) <= span:
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+    return groups
 
 
 def author_key(source_id: str, author_id: str | None, author_name: str | None, post_id: int) -> str:
@@ -29,96 +48,120 @@ def author_key(source_id: str, author_id: str | None, author_name: str | None, p
     return f"post:{post_id}"
 
 
-def _evidence_rows(session: Session, condition: object, start: datetime, end: datetime) -> list[WindowPost]:
-    rows = session.execute(
+def _evidence(session: Session, condition: object, start: datetime, end: datetime, extra: tuple = ()) -> list:
+    return session.execute(
         select(CasePost.post_id, CasePost.source_id, CasePost.author_id, CasePost.author_name,
-               CasePost.published_at, CasePost.counted, CasePost.signature, CasePost.case_id, Case.place_id)
+               CasePost.published_at, CasePost.counted, CasePost.signature, CasePost.case_id, Case.place_id, *extra)
         .join(Case, Case.id == CasePost.case_id)
-        .where(condition, CasePost.published_at > start, CasePost.published_at <= end))
-    return [WindowPost(r.post_id, author_key(r.source_id, r.author_id, r.author_name, r.post_id),
-                       r.published_at, r.counted, r.signature, r.place_id, r.case_id) for r in rows]
+        .where(condition, CasePost.published_at > start, CasePost.published_at <= end)).all()
 
 
-def case_posts(session: Session, case_id: str, start: datetime, end: datetime) -> list[WindowPost]:
-    """Evidence of one case in (start, end] (primary-key prefix on case_posts)."""
-    return _evidence_rows(session, CasePost.case_id == case_id, start, end)
+def _window_post(r: object) -> WindowPost:
+    return WindowPost(r.post_id, author_key(r.source_id, r.author_id, r.author_name, r.post_id),
+                      r.published_at, r.counted, r.signature, r.place_id, r.case_id)
 
 
-def point_posts(session: Session, place_id: str, category: tuple[str, str | None] | None,
-                start: datetime, end: datetime) -> list[WindowPost]:
-    """Evidence of every case at one place (and category) active since ``start``.
+def case_posts(session: Session, case_ids: Iterable[str], start: datetime,
+               end: datetime) -> dict[str, list[WindowPost]]:
+    """Evidence per case in (start, end] (ix_case_posts_case_time)."""
+    found: dict[str, list[WindowPost]] = {}
+    ids = sorted(set(case_ids))
+    for r in _evidence(session, CasePost.case_id.in_(ids), start, end) if ids else []:
+        found.setdefault(r.case_id, []).append(_window_post(r))
+    return found
 
-    Cases come from ix_cases_point (place_id, level2, status); ``last_seen`` trims
-    cases long gone quiet before their evidence is read.
+
+def point_posts(session: Session, places: Iterable[str], column: str | None, start: datetime,
+                end: datetime) -> dict[Subject, list[WindowPost]]:
+    """Evidence of every case at these places active since ``start``, per (place, category).
+
+    With ``column`` None the category is not told apart (key (place, None)). Cases come
+    from ix_cases_point; ``last_seen`` trims cases long gone quiet before their evidence
+    (ix_case_posts_case_time) is read.
     """
-    cases = select(Case.id).where(Case.place_id == place_id, Case.last_seen > start)
-    if category is not None:
-        column, value = category
-        cases = cases.where(getattr(Case, column) == value)
-    return _evidence_rows(session, CasePost.case_id.in_(cases.scalar_subquery()), start, end)
+    wanted = sorted(set(places))
+    if not wanted:
+        return {}
+    cases = select(Case.id).where(Case.place_id.in_(wanted), Case.last_seen > start)
+    extra = (getattr(Case, column),) if column else ()
+    found: dict[Subject, list[WindowPost]] = {}
+    for r in _evidence(session, CasePost.case_id.in_(cases.scalar_subquery()), start, end, extra):
+        found.setdefault((r.place_id, r[-1] if column else None), []).append(_window_post(r))
+    return found
 
 
-def author_posts(session: Session, source_id: str, author_id: str, start: datetime,
-                 end: datetime) -> list[WindowPost]:
-    """One author's complaint posts in (start, end], through ix_posts_author.
+def author_posts_many(session: Session, authors: Iterable[tuple[str, str]], start: datetime,
+                      end: datetime) -> dict[tuple[str, str], list[WindowPost]]:
+    """Complaint posts per (source, author) in (start, end], through ix_posts_author_time.
 
     Posts still waiting for a place count too: a claimant is frequent whether or not
     every claim was located.
     """
+    wanted = set(authors)
+    if not wanted:
+        return {}
     rows = session.execute(
-        select(Post.id, Post.published_at, PostTag.place_id, CasePost.counted, CasePost.signature,
-               CasePost.case_id)
+        select(Post.id, Post.source_id, Post.author_id, Post.published_at, PostTag.place_id, CasePost.counted,
+               CasePost.signature, CasePost.case_id)
         .join(PostTag, PostTag.post_id == Post.id)
         .outerjoin(CasePost, CasePost.post_id == Post.id)
-        .where(Post.source_id == source_id, Post.author_id == author_id, PostTag.is_complaint.is_(True),
-               Post.published_at > start, Post.published_at <= end))
-    seen: dict[int, WindowPost] = {}
+        .where(Post.source_id.in_(sorted({s for s, _ in wanted})), Post.author_id.in_(sorted({a for _, a in wanted})),
+               PostTag.is_complaint.is_(True), Post.published_at > start, Post.published_at <= end))
+    seen: dict[tuple[str, str], dict[int, WindowPost]] = {}
     for r in rows:
+        pair = (r.source_id, r.author_id)
+        if pair not in wanted:
+            continue  # the IN lists cross every source with every author
         counted = True if r.counted is None else bool(r.counted)
         # A post merged between cases appears once per row; keep one.
-        seen.setdefault(r.id, WindowPost(r.id, f"{source_id}:{author_id}", r.published_at, counted,
-                                         r.signature, r.place_id, r.case_id))
-    return list(seen.values())
+        seen.setdefault(pair, {}).setdefault(r.id, WindowPost(r.id, f"{r.source_id}:{r.author_id}", r.published_at,
+                                                              counted, r.signature, r.place_id, r.case_id))
+    return {pair: list(posts.values()) for pair, posts in seen.items()}
 
 
-def district_posts(session: Session, column: str, category: str, district: str, start: datetime,
-                   end: datetime) -> list[WindowPost]:
-    """Complaint posts of one category in one district in (start, end], located or not
-    (a range on ix_posts_published)."""
+def author_posts(session: Session, source_id: str, author_id: str, start: datetime,
+                 end: datetime) -> list[WindowPost]:
+    """One author's complaint posts in (start, end]."""
+    return author_posts_many(session, [(source_id, author_id)], start, end).get((source_id, author_id), [])
+
+
+def district_posts(session: Session, column: str, keys: Iterable[tuple[str, str]], start: datetime,
+                   end: datetime) -> dict[tuple[str, str], list[WindowPost]]:
+    """Complaint posts per (category, district) in (start, end], located or not.
+
+    A range on ix_posts_published, filtered here rather than in SQL: with the tag
+    columns in the WHERE clause SQLite prefers ix_tags_district_level2, which walks
+    the category's whole history.
+    """
+    wanted = set(keys)
+    if not wanted:
+        return {}
+    level = getattr(PostTag, column)
     rows = session.execute(
         select(Post.id, Post.source_id, Post.author_id, Post.author_name, Post.published_at, PostTag.place_id,
-               CasePost.counted, CasePost.signature, CasePost.case_id)
+               level.label("category"), PostTag.district, CasePost.counted, CasePost.signature, CasePost.case_id)
         .join(PostTag, PostTag.post_id == Post.id).outerjoin(CasePost, CasePost.post_id == Post.id)
-        .where(Post.published_at > start, Post.published_at <= end, PostTag.is_complaint.is_(True),
-               getattr(PostTag, column) == category, PostTag.district == district))
-    seen: dict[int, WindowPost] = {}
+        .where(Post.published_at > start, Post.published_at <= end, PostTag.is_complaint.is_(True)))
+    seen: dict[tuple[str, str], dict[int, WindowPost]] = {}
     for r in rows:
-        seen.setdefault(r.id, WindowPost(r.id, author_key(r.source_id, r.author_id, r.author_name, r.id),
-                                         r.published_at, True if r.counted is None else bool(r.counted),
-                                         r.signature, r.place_id, r.case_id))
-    return list(seen.values())
+        if (r.category, r.district) in wanted:
+            seen.setdefault((r.category, r.district), {}).setdefault(r.id, WindowPost(
+                r.id, author_key(r.source_id, r.author_id, r.author_name, r.id), r.published_at,
+                True if r.counted is None else bool(r.counted), r.signature, r.place_id, r.case_id))
+    return {key: list(posts.values()) for key, posts in seen.items()}
 
 
-def place_case_times(session: Session, place_id: str, start: datetime, end: datetime) -> list[datetime]:
-    """First-seen times of the cases at one place in (start, end] (ix_cases_point prefix)."""
-    return list(session.scalars(select(Case.first_seen).where(
-        Case.place_id == place_id, Case.first_seen > start, Case.first_seen <= end,
-        Case.status != "merged")))
-
-
-def daily_counts(session: Session, column: str, category: str, district: str, first: date, last: date,
-                 tz: ZoneInfo) -> Counter[date]:
-    """Complaint posts per local day for one category × district, days first..last.
-
-    A range on ix_posts_published bounds the read to these days' posts.
-    """
-    start = datetime.combine(first, datetime.min.time(), tz)
-    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tz)
-    times = session.scalars(
-        select(Post.published_at).join(PostTag, PostTag.post_id == Post.id)
-        .where(Post.published_at >= start, Post.published_at < end, PostTag.is_complaint.is_(True),
-               getattr(PostTag, column) == category, PostTag.district == district))
-    return Counter(t.astimezone(tz).date() for t in times)
+def place_case_times(session: Session, places: Iterable[str], start: datetime,
+                     end: datetime) -> dict[str, list[datetime]]:
+    """First-seen times of the cases per place in (start, end] (ix_cases_place_first_seen)."""
+    wanted = sorted(set(places))
+    found: dict[str, list[datetime]] = {}
+    if wanted:
+        for place_id, first_seen in session.execute(select(Case.place_id, Case.first_seen).where(
+                Case.place_id.in_(wanted), Case.first_seen > start, Case.first_seen <= end,
+                Case.status != "merged")):
+            found.setdefault(place_id, []).append(first_seen)
+    return found
 
 
 def window_key(prefix: str, event_time: datetime, window: timedelta) -> str:
@@ -126,13 +169,16 @@ def window_key(prefix: str, event_time: datetime, window: timedelta) -> str:
     return f"{prefix}:{int(event_time.timestamp() // window.total_seconds())}"
 
 
-def last_fired(session: Session, prefix: str, event_time: datetime, window: timedelta) -> datetime | None:
-    """Event time of an alert for ``prefix`` in this or a neighbouring window bucket.
-
-    Exact lookups on the unique key index, portable across SQLite and PostgreSQL
-    collations (a LIKE-prefix scan is not).
-    """
+def neighbour_keys(prefix: str, event_time: datetime, window: timedelta) -> list[str]:
+    """Keys of this and the neighbouring window buckets: where an earlier firing would be."""
     bucket = int(event_time.timestamp() // window.total_seconds())
-    keys = [f"{prefix}:{b}" for b in (bucket - 1, bucket, bucket + 1)]
-    times = list(session.scalars(select(Alert.event_time).where(Alert.key.in_(keys))))
-    return min(times, key=lambda t: abs(t - event_time)) if times else None
+    return [f"{prefix}:{b}" for b in (bucket - 1, bucket, bucket + 1)]
+
+
+def fired_times(session: Session, keys: Iterable[str]) -> dict[str, datetime]:
+    """Event time per existing alert key: exact lookups on the unique key index,
+    portable across SQLite and PostgreSQL collations (a LIKE-prefix scan is not)."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    return dict(session.execute(select(Alert.key, Alert.event_time).where(Alert.key.in_(wanted))).all())

@@ -10,7 +10,9 @@ def forum_suite(ctx: BenchContext) -> Section:
     from crawlers.bench import bench_forum
 
     threads = 300 if ctx.quick else 2000
-    result = bench_forum(threads=threads, work_dir=ctx.work_dir / "forum")
+    work = ctx.work_dir / "forum"
+    work.mkdir(parents=True, exist_ok=True)
+    result = bench_forum(threads=threads, work_dir=work)
     first, recrawl = result["first_crawl"], result["recrawl"]
     section = Section(f"Forum crawl ({threads:,} threads, {result['floors']:,} floors)")
     section.figures += [

@@ -21,6 +21,12 @@ class Case(Base):
         # Candidate cases by category and recency (radius matching), and the overdue sweep.
         Index("ix_cases_level2_status_seen", "level2", "status", "last_seen"),
         Index("ix_cases_status_due", "status", "due_at"),
+        # Recently resolved cases of a category (reopening), cases of a category in a
+        # latitude band around a post (radius matching), and cases first seen at a place
+        # in a window (frequent point): each bounded by time or space, not by history.
+        Index("ix_cases_level2_status_resolved", "level2", "status", "resolved_at"),
+        Index("ix_cases_level2_status_lat", "level2", "status", "lat"),
+        Index("ix_cases_place_first_seen", "place_id", "first_seen"),
     )
 
     id: Mapped[str] = mapped_column(String(20), primary_key=True)  # MS-YYYYMMDD-NNNN

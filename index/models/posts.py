@@ -46,7 +46,9 @@ class Post(Base):
         UniqueConstraint("source_id", "external_id", name="uq_posts_source_external"),
         Index("ix_posts_published", "published_at"),
         Index("ix_posts_thread", "source_id", "thread_external_id"),
-        Index("ix_posts_author", "source_id", "author_id"),
+        # An author's posts in a time window (repost checks, the frequent-complainant rule):
+        # the time column keeps the read bounded by the window, not the author's history.
+        Index("ix_posts_author_time", "source_id", "author_id", "published_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -179,3 +179,37 @@ def receiver():
     yield build
     for item in made:
         item.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def new_store(request: pytest.FixtureRequest, tmp_path):
+    """Builds fresh stores on each supported database (on PostgreSQL, a new database each)."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    made: list[Store] = []
+    databases: list[str] = []
+    base = request.getfixturevalue("pg_url") if request.param == "postgres" else None
+
+    def build() -> Store:
+        if base is None:
+            url = f"sqlite:///{tmp_path}/store{len(made)}.db"
+        else:
+            name = f"c{uuid.uuid4().hex[:12]}"
+            admin = create_engine(base, isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+            admin.dispose()
+            databases.append(name)
+            url = base.rsplit("/", 1)[0] + "/" + name
+        made.append(Store(url))
+        return made[-1]
+    yield build
+    for item in made:
+        item.close()
+    if base is not None and databases:
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            for name in databases:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -149,3 +149,55 @@ def test_webhook_type_filter_and_unpushed_alerts(store):
         assert [tuple(r) for r in rows] == [("w1", wants_all.url), ("n1", wants_cases.url), ("n1", wants_all.url)]
         body = encode(session.scalars(select(Alert).where(Alert.key == "n1")).one())
         assert b'"key":"n1"' in body
+
+
+def fill_queue(store, hook: WebhookConfig, count: int) -> list[str]:
+    """Case-less ledger alerts: all in one (webhook, order key) queue."""
+    now = datetime.now(timezone.utc)
+    with store.session() as session:
+        for n in range(count):
+            raise_alert(session, type="ledger", key=f"ledger:n{n}", title=f"台账 {n}", now=now, event_time=now,
+                        webhooks=[hook])
+    return [f"ledger:n{n}" for n in range(count)]
+
+
+def test_a_queue_goes_out_in_order_with_one_commit_per_round(new_store, receiver):
+    from sqlalchemy import event
+    store = new_store()
+    rx = receiver("k").start()
+    hook = WebhookConfig(url=rx.url, secret="k")
+    keys = fill_queue(store, hook, 12)
+    commits = []
+    event.listen(store.engine, "commit", lambda conn: commits.append(1))
+    report = Dispatcher(store, [hook]).run_once(datetime.now(timezone.utc) + timedelta(seconds=1))
+    assert report.delivered == 12 and [a["key"] for a in rx.accepted] == keys
+    assert len(commits) <= 3  # claim the run, record it (and find nothing more): not two per delivery
+
+
+def test_a_failed_head_leaves_its_run_untried(new_store, receiver):
+    store = new_store()
+    rx = receiver("k").start()
+    hook = WebhookConfig(url=rx.url, secret="k")
+    keys = fill_queue(store, hook, 4)
+    rx.fail_next = 1
+    dispatcher = Dispatcher(store, [hook], backoff_base_s=60)
+    now = datetime.now(timezone.utc) + timedelta(seconds=1)
+    report = dispatcher.run_once(now)
+    assert (report.failed, report.delivered) == (1, 0) and len(rx.requests) == 1
+    with store.session() as session:
+        rows = list(session.scalars(select(Delivery).order_by(Delivery.id)))
+        assert [d.attempts for d in rows] == [1, 0, 0, 0] and all(d.status == "pending" for d in rows)
+        assert rows[0].last_status == 503 and rows[1].last_status is None and rows[1].next_attempt_at <= now
+    assert dispatcher.run_once(now + timedelta(seconds=30)).delivered == 0  # the head is backing off
+    assert dispatcher.run_once(now + timedelta(seconds=61)).delivered == 4
+    assert [a["key"] for a in rx.accepted] == keys
+
+
+def test_queues_sent_side_by_side_keep_their_own_order(store, receiver):
+    rx = receiver("k").start()
+    hook = WebhookConfig(url=rx.url, secret="k")
+    keys = fill_outbox(store, hook, cases=6, per_case=4)
+    dispatcher = Dispatcher(store, [hook], concurrency=4, round_size=10)
+    report = dispatcher.run_once(datetime.now(timezone.utc) + timedelta(seconds=1))
+    assert report.delivered == len(keys) and sorted(a["key"] for a in rx.accepted) == sorted(keys)
+    assert_ordered_per_case(rx.accepted)
