@@ -69,3 +69,22 @@ def test_crawl_state_round_trip(store_url: str) -> None:
     assert store.get_states("s1", "thread:") == {"thread:9": {"replies": 4, "last_pid": 41}}
     assert store.get_state("s1", "thread:10") is None
     store.close()
+
+
+def _open_store(url: str) -> str | None:
+    store = Store(url)
+    try:
+        return current_revision(store.engine)
+    finally:
+        store.engine.dispose()
+
+
+def test_processes_opening_a_new_database_at_once_all_succeed(tmp_path: Path) -> None:
+    # Two crawl workers starting together on a fresh home used to race on the first
+    # migration and one died with "table already exists".
+    from concurrent.futures import ProcessPoolExecutor
+
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    with ProcessPoolExecutor(max_workers=4) as pool:
+        revisions = list(pool.map(_open_store, [url] * 4))
+    assert revisions == [head_revision()] * 4
