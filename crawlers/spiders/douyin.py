@@ -11,6 +11,7 @@ counts) against ``douyin/covered`` (comments and replies stored), ``douyin/fetch
 """
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -66,6 +67,9 @@ class DouyinSpider(BrowserModeMixin, ApiModeMixin, scrapy.Spider):
         self.chromium_path = chromium_path
         self.browser_pages = int(browser_pages) if browser_pages not in (None, "") else None
         self.jobs: dict[str, VideoJob] = {}
+        # Browser mode: tabs in use, and videos waiting for one (see BrowserModeMixin).
+        self._browser_open = 0
+        self._browser_waiting: deque[VideoJob] = deque()
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "DouyinSpider":
@@ -127,7 +131,7 @@ class DouyinSpider(BrowserModeMixin, ApiModeMixin, scrapy.Spider):
         return job
 
     def video_requests(self, job: VideoJob) -> list[scrapy.Request]:
-        return [self.browser_request(job)] if self.source.mode == "browser" else self.api_start(job)
+        return self.browser_requests(job) if self.source.mode == "browser" else self.api_start(job)
 
     # -- accounts: find new videos of a local account --------------------------------------
     def _account_request(self, url: str) -> scrapy.Request:

@@ -62,8 +62,10 @@ def browser_settings(chromium_path: str, concurrency: int) -> dict[str, Any]:
         "PLAYWRIGHT_LAUNCH_OPTIONS": {"executable_path": chromium_path, "args": CHROMIUM_ARGS,
                                       "headless": True},
         "PLAYWRIGHT_ABORT_REQUEST": "crawlers.spiders.douyin_browser.abort_heavy_request",
-        # One context per video page; this caps open pages (and so browser memory).
+        # The spider keeps ``concurrency`` tabs per source; these caps only back that up
+        # (open tabs are what browser memory grows with).
         "PLAYWRIGHT_MAX_CONTEXTS": concurrency,
+        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": concurrency,
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": 30_000,
     }
 
@@ -95,6 +97,9 @@ class Captured:
 class CommentCapture:
     """Comment-list and video-detail responses seen by one page, in arrival order."""
 
+    # Only answers about this video count: a reused tab may still receive a late
+    # answer meant for the video it showed before.
+    aweme_id: str | None = None
     lists: list[Captured] = field(default_factory=list)
     detail: Any = None
     errors: int = 0
@@ -104,6 +109,9 @@ class CommentCapture:
         kind = api_kind(response.url)
         if kind not in ("comments", "detail"):
             return  # replies are fetched by the spider itself; everything else is page noise
+        named = parse_qs(urlsplit(response.url).query).get("aweme_id")
+        if self.aweme_id and named and named[0] != self.aweme_id:
+            return
         try:
             body = await response.body()
             payload = json.loads(body) if response.ok else None
@@ -146,7 +154,7 @@ class CommentCapture:
 
 async def attach_capture(page: Any, request: Any) -> None:
     """``playwright_page_init_callback``: listen before navigation; add the source's cookies."""
-    capture = CommentCapture()
+    capture = CommentCapture(aweme_id=request.meta.get("aweme_id"))
     request.meta["douyin_capture"] = capture
     page.on("response", capture.on_response)
     cookies = request.meta.get("douyin_cookies") or {}
@@ -173,10 +181,9 @@ async def fetch_in_page(page: Any, url: str) -> Captured:
                     float(retry_after) if retry_after and retry_after.isdigit() else None)
 
 
-async def close_page(page: Any) -> None:
-    """Close the page and its per-video context; safe to call twice or on a crashed page."""
-    for closing in (page.close, page.context.close):
-        try:
-            await closing()
-        except Exception as exc:  # already closed, or the browser went away
-            log.debug("closing %s: %s", closing, exc)
+async def close_tab(page: Any) -> None:
+    """Close one tab and keep its context (other tabs of the source share it)."""
+    try:
+        await page.close()
+    except Exception as exc:  # already closed, or the browser went away
+        log.debug("closing %s: %s", page, exc)

@@ -1,4 +1,7 @@
-"""Browser mode of the short-video spider: one Chromium page per video, paged to the end.
+"""Browser mode of the short-video spider: a few Chromium tabs, each paging one video to the end.
+
+A tab that finished a video goes straight on to the next waiting one (same context,
+so the site's script stays cached), which saves a tab's set-up per video.
 
 The page's own comment requests are read as they arrive (including the first, fired
 during load); when the page stops asking — no scroll loader, a failed request, a
@@ -19,7 +22,7 @@ from crawlers.pages.douyin import (COMMENT_LIST_PATH, REPLY_LIST_PATH, CommentAp
                                    api_url, parse_comment_page, parse_video_detail,
                                    video_info_from_html, with_params)
 from crawlers.spiders.douyin_api import PAGE_SIZE, RETRY_STATUSES, retry_delay
-from crawlers.spiders.douyin_browser import Captured, CommentCapture, close_page, fetch_in_page, trigger_more
+from crawlers.spiders.douyin_browser import Captured, CommentCapture, close_tab, fetch_in_page, trigger_more
 
 if TYPE_CHECKING:
     from crawlers.spiders.douyin import VideoJob
@@ -35,16 +38,38 @@ class BrowserModeMixin:
     next_page_wait_s = 2.0
     reply_parallel = 4
 
-    def browser_request(self, job: "VideoJob") -> scrapy.Request:
-        return scrapy.Request(
-            job.url, callback=self.parse_video_page, errback=self.video_page_failed, dont_filter=True,
-            headers=self.source_headers(),
-            meta={"playwright": True, "playwright_include_page": True,
-                  # A context per video: cookies stay per source, and closing it frees everything.
-                  "playwright_context": f"video-{job.aweme_id}",
-                  "playwright_context_kwargs": {"extra_http_headers": dict(self.source.headers)},
-                  "playwright_page_init_callback": INIT_CALLBACK,
-                  "douyin_cookies": dict(self.source.cookies), "aweme_id": job.aweme_id})
+    def browser_requests(self, job: "VideoJob") -> list[scrapy.Request]:
+        """A page for ``job`` now if fewer than ``browser_pages`` are open, else when one frees up.
+
+        The spider hands each finished page straight to the next waiting video, so a
+        crawl opens ``browser_pages`` tabs once instead of a tab (and its set-up) per video.
+        """
+        if self._browser_open < self.browser_pages:
+            self._browser_open += 1
+            return [self.browser_request(job)]
+        self._browser_waiting.append(job)
+        return []
+
+    async def _hand_on(self, page: Any | None) -> list[scrapy.Request]:
+        """After a video: its tab takes the next waiting video, or closes with its slot."""
+        if self._browser_waiting:
+            return [self.browser_request(self._browser_waiting.popleft(), page)]
+        self._browser_open -= 1
+        if page is not None:
+            await close_tab(page)
+        return []
+
+    def browser_request(self, job: "VideoJob", page: Any | None = None) -> scrapy.Request:
+        meta = {"playwright": True, "playwright_include_page": True,
+                # One context per source: its cookies are the source's, and tabs are reused in it.
+                "playwright_context": f"douyin-{self.source.id}",
+                "playwright_context_kwargs": {"extra_http_headers": dict(self.source.headers)},
+                "playwright_page_init_callback": INIT_CALLBACK,
+                "douyin_cookies": dict(self.source.cookies), "aweme_id": job.aweme_id}
+        if page is not None:
+            meta["playwright_page"] = page
+        return scrapy.Request(job.url, callback=self.parse_video_page, errback=self.video_page_failed,
+                              dont_filter=True, headers=self.source_headers(), meta=meta)
 
     async def parse_video_page(self, response: scrapy.http.Response) -> AsyncIterator[Any]:
         page = response.meta["playwright_page"]
@@ -64,9 +89,13 @@ class BrowserModeMixin:
                               job.aweme_id, type(exc).__name__, exc)
             fallback = True
         finally:
-            await close_page(page)
+            page.remove_listener("response", capture.on_response)
+            if fallback:
+                await close_tab(page)  # a troubled tab is not handed on
             self.crawler.stats.inc_value("douyin/api_errors", capture.errors)
             self.crawler.stats.inc_value("douyin/api_errors/page", capture.errors)
+        for request in await self._hand_on(None if fallback or page.is_closed() else page):
+            yield request
         if fallback:
             # Page from the start: what the browser took is known, so nothing is emitted twice.
             job.progress.full_refresh = True
@@ -80,7 +109,9 @@ class BrowserModeMixin:
         """Navigation failed: close what was opened, then try the API for this video."""
         page = failure.request.meta.get("playwright_page")
         if page is not None:
-            await close_page(page)
+            await close_tab(page)
+        for request in await self._hand_on(None):
+            yield request
         job = self.jobs[failure.request.meta["aweme_id"]]
         self.crawler.stats.inc_value("douyin/browser_failures")
         self.logger.error("video page %s failed: %s; falling back to API mode", job.url, failure.value)

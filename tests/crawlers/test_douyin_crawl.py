@@ -128,3 +128,23 @@ def test_accounts_bring_their_videos(site: VideoSiteServer, mode: str, tmp_path:
     run = crawl(site, mode, tmp_path, videos=[], accounts=[f"{site.url}/user/{owner.sec_uid}"])
     wanted = {v.aweme_id for v in site.state.account_videos(owner.sec_uid)}
     assert {p["external_id"] for p in run["posts"] if p["kind"] == "video"} == wanted
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_tabs_are_reused_from_video_to_video(tmp_path: Path) -> None:
+    # Seven videos through two tabs: each tab goes on to the next waiting video, and a
+    # late answer meant for the video a tab showed before is never taken for the next.
+    state = build_state(DemoWriter(GAZETTEER, None, 9), videos=7, comments_per_video=45, seed=9)
+    with VideoSiteServer(state) as server:
+        config = {"id": "dy", "kind": "douyin", "mode": "browser",
+                  "videos": [f"{server.url}/video/{aweme}" for aweme in state.videos]}
+        run = crawl_once(config, tmp_path, browser_pages=2, timeout_s=600)
+    assert run["exit_code"] == 0, run["log"]
+    assert run["survivors"] == {}, f"processes left behind: {run['survivors']}"
+    comments = [p for p in read_posts(run["posts_path"]) if p["kind"] != "video"]
+    counts = Counter(p["external_id"] for p in comments)
+    assert set(counts) == set(visible(state)) and max(counts.values()) == 1
+    assert all(p["context"] == state.videos[visible(state)[p["external_id"]].aweme_id].desc for p in comments)
+    assert run["stats"]["playwright/page_count"] <= 2, run["stats"]
+    assert run["stats"].get("douyin/browser_failures", 0) == 0
