@@ -88,6 +88,9 @@ class BlendedCategoryModel:
         if level1 == lexical.level1 and lexical.score > 0:
             return lexical.model_copy(update={"score": score})
         l1, l2, l3 = _model_path(prediction, level1, self.taxonomy)
+        leaf_within = getattr(self.lexicon, "leaf_within", None)
+        if l2 == self.taxonomy.fallback(level1)[1] and leaf_within is not None:
+            l1, l2, l3 = leaf_within(title, text, level1)
         return Category(level1=l1, level2=l2, level3=l3, score=score)
 
 

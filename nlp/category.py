@@ -87,12 +87,12 @@ class LexiconCategoryModel:
                     counts[word] += factor
         return counts
 
-    def classify(self, title: str, text: str) -> Category:
-        evidence = self._evidence(title, text)
+    def _scores(self, title: str, text: str) -> tuple[Counter, Counter, Counter]:
+        """Keyword evidence summed per level1, per (level1, level2) and per leaf."""
         s1: Counter[str] = Counter()
         s2: Counter[tuple[str, str]] = Counter()
         s3: Counter[tuple[str, str, str]] = Counter()
-        for word, count in evidence.items():
+        for word, count in self._evidence(title, text).items():
             for level, l1, l2, l3, weight in self._targets[word]:
                 score = weight * count
                 s1[l1] += score
@@ -100,19 +100,36 @@ class LexiconCategoryModel:
                     s2[(l1, l2)] += score
                 if level == 3:
                     s3[(l1, l2, l3)] += score
+        return s1, s2, s3
+
+    def _leaf(self, level1: str, s2: Counter, s3: Counter) -> tuple[str, str, str]:
+        l2_scores = {l2: s for (l1, l2), s in s2.items() if l1 == level1}
+        best2 = max(l2_scores, key=lambda k: l2_scores[k]) if l2_scores else None
+        l3_scores = {l3: s for (l1, l2, l3), s in s3.items() if l1 == level1 and l2 == best2}
+        l1, l2, l3 = self.taxonomy.fallback(level1, best2)
+        if l3_scores:
+            l3 = max(l3_scores, key=lambda k: l3_scores[k])
+        return l1, l2, l3
+
+    def classify(self, title: str, text: str) -> Category:
+        s1, s2, s3 = self._scores(title, text)
         if not s1:
             return Category(**dict(zip(("level1", "level2", "level3"), self.taxonomy.fallback())), score=0.0)
         ranked = s1.most_common()
         best1, top = ranked[0]
-        l2_scores = {l2: s for (l1, l2), s in s2.items() if l1 == best1}
-        best2 = max(l2_scores, key=lambda k: l2_scores[k]) if l2_scores else None
-        l3_scores = {l3: s for (l1, l2, l3), s in s3.items() if l1 == best1 and l2 == best2}
-        l1, l2, l3 = self.taxonomy.fallback(best1, best2)
-        if l3_scores:
-            l3 = max(l3_scores, key=lambda k: l3_scores[k])
+        l1, l2, l3 = self._leaf(best1, s2, s3)
         # Share of the evidence the winner holds, damped when there is little of it.
         confidence = top / (sum(s for _, s in ranked) + 1.0)
         return Category(level1=l1, level2=l2, level3=l3, score=round(min(1.0, confidence), 4))
+
+    def leaf_within(self, title: str, text: str, level1: str) -> tuple[str, str, str]:
+        """The best-supported level2/level3 under a level1 another model chose.
+
+        When a classifier overrules the keywords on level1, the keywords of that
+        category still tell its finer leaf better than the tree's catch-all.
+        """
+        _, s2, s3 = self._scores(title, text)
+        return self._leaf(level1, s2, s3)
 
 
 def load_keywords(path: Path) -> dict:

@@ -93,6 +93,10 @@ def metrics_summary(metrics: dict, output_dir: str) -> str:
         for mode, scores in reference.items():
             lines.append(f"{name + ':' + mode:<10}{scores['level1_macro_f1']:>13.3f}{scores['level1_accuracy']:>9.3f}"
                          f"{scores.get('level2_accuracy', 0.0):>9.3f}{scores['complaint_f1']:>14.3f}")
+    written = metrics.get("written_dev") or {}
+    if written:
+        lines.append(f"held-out written posts ({data.get('written_dev', '?')}: chatter, ads, short complaints), "
+                     "complaint F1: " + ", ".join(f"{mode} {s['complaint_f1']:.3f}" for mode, s in written.items()))
     lines.append(f"saved {output_dir} (tagger mode: {metrics.get('default_mode', '?')})")
     return "\n".join(lines)
 

@@ -5,6 +5,7 @@ data folder beside the repository and are never copied into it.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ from nlp.model import join_title
 REPO = Path(__file__).resolve().parents[2]
 SHARED_DIR = REPO.parent / "shared" / "data" / "wenzheng"
 LABELS_DIR = REPO / "nlp" / "data" / "labels"
+# Posts the team wrote itself (chatter, ads, short comments): texts and labels together.
+WRITTEN = LABELS_DIR / "written_posts.jsonl"
 MESSAGE_FILES = ("messages", "replied_messages")
 LABEL_KEYS = ("level1", "level2", "level3", "is_complaint", "appeal_type")
 
@@ -71,6 +74,11 @@ def _read_jsonl(path: Path) -> Iterator[tuple[int, dict]]:
             yield number, row
 
 
+def dev_keys_hash(keys: Iterable[str]) -> str:
+    """A short fingerprint of a dev set, so figures are only compared on the same messages."""
+    return hashlib.sha256("\n".join(sorted(keys)).encode("utf-8")).hexdigest()[:16]
+
+
 def shared_available(shared_dir: Path = SHARED_DIR) -> bool:
     """True when every shared message file is there."""
     return all((Path(shared_dir) / f"{name}.jsonl").is_file() for name in MESSAGE_FILES)
@@ -121,3 +129,28 @@ def join_labels(labels: list[dict], messages: Iterable[Message]) -> list[Example
             raise CorpusError(f"label for {key}: no such message in the shared data")
         examples.append(Example(key, message.title, message.text, {name: row[name] for name in LABEL_KEYS}))
     return examples
+
+
+def load_written(path: Path = WRITTEN) -> list[Example]:
+    """The team's own example posts; they carry complaint labels but no category.
+
+    The residents' messages are all appeals to a government, so on their own they
+    never show the models the chatter, praise and ads that fill forums and comment
+    sections; these do. A missing file means none.
+    """
+    if not Path(path).is_file():
+        return []
+    examples: list[Example] = []
+    for number, row in _read_jsonl(Path(path)):
+        text = str(row.get("text") or "").strip()
+        if not text or not isinstance(row.get("is_complaint"), bool) or "appeal_type" not in row:
+            raise CorpusError(f"{path}:{number}: needs text, is_complaint (true/false) and appeal_type")
+        labels = {key: row.get(key) for key in LABEL_KEYS}
+        examples.append(Example(f"written:{number}", "", text, labels))
+    return examples
+
+
+def split_written(examples: list[Example], every: int = 5) -> tuple[list[Example], list[Example]]:
+    """(train, held out): every ``every``-th example is kept back to check the models on."""
+    return ([e for i, e in enumerate(examples) if i % every != every - 1],
+            [e for i, e in enumerate(examples) if i % every == every - 1])

@@ -42,9 +42,12 @@ def head_values(taxonomy: Taxonomy, heads: Sequence[str]) -> dict[str, list[str]
     return values
 
 
-def example_value(example: Example, head: str) -> str:
-    """The gold value of ``head`` for a labelled example."""
+def example_value(example: Example, head: str) -> str | None:
+    """The gold value of ``head`` for a labelled example; None when it has no such label."""
     labels = example.labels
+    needs = {"level1": "level1", "level2": "level2", "complaint": "is_complaint"}.get(head, "appeal_type")
+    if labels.get(needs) is None or (head == "level2" and labels.get("level1") is None):
+        return None  # e.g. a chatter example: no category to learn from it
     if head == "level1":
         return str(labels["level1"])
     if head == "level2":
@@ -52,6 +55,10 @@ def example_value(example: Example, head: str) -> str:
     if head == "complaint":
         return "yes" if labels["is_complaint"] else "no"
     return str(labels["appeal_type"])
+
+
+# Target of a head an example has no label for; cross_entropy skips it.
+IGNORE = -100
 
 
 class HeadLoss:
@@ -69,11 +76,14 @@ class HeadLoss:
             gold = []
             for example in examples:
                 value = example_value(example, head)
+                if value is None:
+                    gold.append(IGNORE)
+                    continue
                 if value not in index:
                     raise CorpusError(f"label {example.key}: {head} {value!r} is not in the category tree")
                 gold.append(index[value])
             self.targets[head] = torch.tensor(gold, dtype=torch.long)
-            counts = Counter(gold)
+            counts = Counter(g for g in gold if g != IGNORE)
             weight = torch.tensor([counts.get(i, 0) ** -0.5 if counts.get(i) else 0.0
                                    for i in range(len(values))])
             self.weights[head] = weight / weight[weight > 0].mean() if (weight > 0).any() else weight
@@ -82,8 +92,10 @@ class HeadLoss:
         total = logits.new_zeros(())
         for head, part in self.slices.items():
             gold = self.targets[head][rows]
+            if bool((gold == IGNORE).all()):
+                continue  # nothing to learn for this head here (and the mean would be 0/0)
             total = total + HEAD_WEIGHTS.get(head, 1.0) * torch.nn.functional.cross_entropy(
-                logits[:, part], gold, weight=self.weights[head])
+                logits[:, part], gold, weight=self.weights[head], ignore_index=IGNORE)
         return total
 
 

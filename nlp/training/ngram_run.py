@@ -19,9 +19,9 @@ from nlp.appeal import LexiconComplaintModel
 from nlp.category import LexiconCategoryModel
 from nlp.ngram import DEFAULT_BUCKETS
 from nlp.taxonomy import Taxonomy
-from nlp.training.compare import compare_modes
-from nlp.training.corpus import LABELS_DIR, REPO, SHARED_DIR, CorpusError, Example, join_labels, load_labels, \
-    load_messages, shared_available
+from nlp.training.compare import compare_modes, complaint_scores
+from nlp.training.corpus import (LABELS_DIR, REPO, SHARED_DIR, WRITTEN, CorpusError, Example, dev_keys_hash, join_labels,
+                                 load_labels, load_messages, load_written, shared_available, split_written)
 from nlp.training.finetune import head_values
 from nlp.training.ngram_fit import fit_ngram
 from nlp.training.reporting import Reporter
@@ -40,6 +40,7 @@ class NgramOptions(BaseModel):
     taxonomy: Path | None = None
     output: Path = REPO / "nlp" / "models" / "default"
     dev_ids: Path = LABELS_DIR / "dev_ids.txt"
+    written: Path = WRITTEN
     # Figures of other checkpoints (e.g. the small BERT) copied into metrics.json for comparison.
     reference_metrics: list[Path] = Field(default_factory=lambda: [REPO / "nlp" / "models" / "bert" / "metrics.json"])
     dev_fraction: float = Field(default=0.2, gt=0, lt=1)
@@ -67,14 +68,19 @@ def _split(examples: list[Example], messages: list, options: NgramOptions) -> tu
     return train, dev
 
 
-def _references(paths: list[Path]) -> dict:
+def _references(paths: list[Path], dev_keys: list[str]) -> dict:
+    """Other checkpoints' dev figures, only when they were measured on this very dev set."""
     references = {}
     for path in paths:
         try:
-            references[path.parent.name] = json.loads(path.read_text(encoding="utf-8"))["dev"]
-        except (OSError, ValueError, KeyError):
+            metrics = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
             continue  # a missing reference only means less to compare against
+        if "dev" not in metrics or metrics.get("dev_keys_hash") != dev_keys_hash(dev_keys):
+            continue  # figures on another dev set would not compare like for like
+        references[path.parent.name] = metrics["dev"]
     return references
+
 
 
 def train_ngram(options: NgramOptions, progress: bool | None = None) -> dict:
@@ -89,19 +95,24 @@ def train_ngram(options: NgramOptions, progress: bool | None = None) -> dict:
     train, dev = _split(examples, messages, options)
     if not train or not dev:
         raise CorpusError(f"{len(examples)} labelled messages fall into too few topic groups to hold out a dev set")
+    written_train, written_dev = split_written(load_written(options.written))
     heads = head_values(taxonomy, HEADS)
     with report.task("n-gram training") as step:
-        classifier, summary = fit_ngram(train, heads, options.buckets, options.epochs, lr=options.lr,
+        classifier, summary = fit_ngram(train + written_train, heads, options.buckets, options.epochs, lr=options.lr,
                                         seed=options.seed, on_step=step)
     results = compare_modes(dev, classifier, taxonomy, LexiconCategoryModel(taxonomy), LexiconComplaintModel())
+    written = complaint_scores(written_dev, classifier, taxonomy, LexiconCategoryModel(taxonomy),
+                               LexiconComplaintModel())
     # The two targets count equally; ties go to the simpler option (MODES order).
     mode = max(results, key=lambda m: results[m]["level1_macro_f1"] + results[m]["complaint_f1"])
     metrics = {
         "kind": "ngram",
-        "data": {"labelled": len(examples), "train": len(train), "dev": len(dev)},
+        "data": {"labelled": len(examples), "train": len(train), "dev": len(dev),
+                 "written_train": len(written_train), "written_dev": len(written_dev)},
         "options": json.loads(options.model_dump_json(include={"seed", "buckets", "epochs", "lr"})),
-        "training": summary, "dev": results, "default_mode": mode,
-        "reference_dev": _references(options.reference_metrics),
+        "training": summary, "dev": results, "written_dev": written, "default_mode": mode,
+        "dev_keys_hash": dev_keys_hash([e.key for e in dev]),
+        "reference_dev": _references(options.reference_metrics, [e.key for e in dev]),
         "training_seconds": round(time.monotonic() - started, 1),
     }
     staging = options.output.with_name(options.output.name + ".partial")

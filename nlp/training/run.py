@@ -23,8 +23,8 @@ from nlp.category import LexiconCategoryModel
 from nlp.model import TransformerClassifier
 from nlp.taxonomy import Taxonomy
 from nlp.training.compare import blend_weight_curve, compare_modes
-from nlp.training.corpus import LABELS_DIR, REPO, SHARED_DIR, CorpusError, join_labels, load_labels, \
-    load_messages, shared_available
+from nlp.training.corpus import (LABELS_DIR, REPO, SHARED_DIR, CorpusError, dev_keys_hash, join_labels,
+                                 load_labels, load_messages, shared_available)
 from nlp.training.finetune import classifier_from, finetune, head_values
 from nlp.training.pretrain import ModelShape, pretrain
 from nlp.training.reporting import Reporter, measure_throughput
@@ -154,6 +154,7 @@ def train(options: TrainOptions, progress: bool | None = None) -> dict:
     model.config.minsheng_mode = mode
     model.save_pretrained(str(staging))
     metrics["default_mode"] = mode
+    metrics["dev_keys_hash"] = dev_keys_hash(e.key for e in dev_set)
     metrics["size_bytes"] = sum(p.stat().st_size for p in staging.iterdir())
     metrics["throughput"] = measure_throughput(staging, [e.text for e in dev_set])
     metrics["training_seconds"] = round(time.monotonic() - started, 1)

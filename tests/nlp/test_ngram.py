@@ -12,7 +12,7 @@ from nlp.ngram import NgramClassifier, ngram_ids
 from nlp.schema import TagInput
 from nlp.tagger import Tagger
 from nlp.taxonomy import Taxonomy
-from nlp.training.corpus import join_labels, load_labels, load_messages
+from nlp.training.corpus import CorpusError, join_labels, load_labels, load_messages, load_written
 from nlp.training.finetune import head_values
 from nlp.training.ngram_fit import fit_ngram
 from nlp.training.ngram_run import NgramOptions, train_ngram
@@ -52,7 +52,7 @@ def test_train_ngram_end_to_end_and_tagger_uses_it(tmp_path: Path, nlp_cache: Pa
     shared, labels = _write_synthetic(tmp_path)
     output = tmp_path / "model"
     options = NgramOptions(shared_dir=shared, labels=[labels], output=output, dev_ids=tmp_path / "dev.txt",
-                           buckets=1 << 14, epochs=20, reference_metrics=[])
+                           buckets=1 << 14, epochs=20, reference_metrics=[], written=tmp_path / "none.jsonl")
     result = train_ngram(options, progress=False)
     metrics = json.loads((output / "metrics.json").read_text(encoding="utf-8"))
     assert result["metrics"]["dev"] == metrics["dev"] and set(metrics["dev"]) == {"lexicon", "model", "blend"}
@@ -77,3 +77,32 @@ def test_train_ngram_end_to_end_and_tagger_uses_it(tmp_path: Path, nlp_cache: Pa
         assert tags == [tagger.tag(p) for p in posts]
         if mode == "model":  # training examples come back with their own labels
             assert sum(t.category.level1 == e.labels["level1"] for t, e in zip(tags, seen)) >= 5
+
+
+CHATTER = ["哈哈哈笑死我了", "夜景真美，打卡", "前排围观", "周末带娃去公园玩了一天", "新商场今天开业了",
+           "兼职日结加微信", "这衣服哪里买的求链接", "沙发", "给环卫工人点赞", "下雨了记得带伞"]
+SHORT_COMPLAINTS = ["路灯坏了一个月没人修", "小区门口垃圾三天没人收", "半夜工地施工吵得睡不着",
+                    "消防通道被车堵死了", "老板拖欠工资跑路了", "下水道堵了污水漫到路上",
+                    "楼道里有煤气味", "人行道上全是碎玻璃", "电动车乱停把盲道占了", "饭店油烟熏得没法开窗"]
+
+
+def test_written_posts_teach_the_complaint_head_only(tmp_path: Path) -> None:
+    shared, labels = _write_synthetic(tmp_path)
+    written = tmp_path / "written.jsonl"
+    rows = [{"text": t, "is_complaint": False, "appeal_type": "none"} for t in CHATTER]
+    rows += [{"text": t, "is_complaint": True, "appeal_type": "complaint"} for t in SHORT_COMPLAINTS]
+    written.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    examples = load_written(written)
+    assert len(examples) == 20 and examples[0].labels["level1"] is None and examples[0].key == "written:1"
+
+    options = NgramOptions(shared_dir=shared, labels=[labels], output=tmp_path / "model", dev_ids=tmp_path / "dev.txt",
+                           buckets=1 << 14, epochs=20, reference_metrics=[], written=written)
+    metrics = train_ngram(options, progress=False)["metrics"]
+    assert metrics["data"]["written_train"] == 16 and metrics["data"]["written_dev"] == 4
+    assert set(metrics["written_dev"]) == {"lexicon", "model", "blend"}
+    # The category head still learns from the messages alone.
+    assert metrics["dev"]["model"]["level1_accuracy"] >= 0.5
+
+    written.write_text('{"text": "好", "appeal_type": "none"}\n', encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"written.jsonl:1: needs text, is_complaint"):
+        load_written(written)
