@@ -123,7 +123,7 @@ class ElasticIndex:
 
         Searches keep hitting the old version until the swap. Writes made elsewhere
         during the rebuild land in the old version and are dropped with it, so the
-        caller pauses ingest (``minsheng reindex`` does) or re-applies them.
+        caller re-applies them afterwards (index.reindex.reindex does, from the store).
         """
         old = self._targets()
         versions = self._versions()
