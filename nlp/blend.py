@@ -19,7 +19,8 @@ from nlp.taxonomy import Taxonomy
 
 MODES = ("lexicon", "model", "blend")
 COMPLAINT_TYPES: tuple[AppealType, ...] = ("complaint", "help", "report")
-# Weight of the lexicon's evidence against model probabilities (fixed a priori; see metrics.json).
+# Weight of the lexicon's evidence against model probabilities, for checkpoints that do
+# not record one; `minsheng train` picks it by cross-validation on the training labels.
 LEXICON_WEIGHT = 1.0
 
 
@@ -135,7 +136,8 @@ class BlendedComplaintModel:
 
 def build_models(mode: str, classifier: TransformerClassifier | None, taxonomy: Taxonomy,
                  lexicon_category: CategoryModel, lexicon_complaint: ComplaintModel,
-                 threshold: float = 0.5) -> tuple[CategoryModel, ComplaintModel]:
+                 threshold: float = 0.5, lexicon_weight: float = LEXICON_WEIGHT
+                 ) -> tuple[CategoryModel, ComplaintModel]:
     """The (category, complaint) models for a mode of MODES; no classifier → lexicon."""
     if mode not in MODES:
         raise ValueError(f"unknown classifier mode {mode!r} (known: {', '.join(MODES)})")
@@ -143,5 +145,5 @@ def build_models(mode: str, classifier: TransformerClassifier | None, taxonomy: 
         return lexicon_category, lexicon_complaint
     if mode == "model":
         return ModelCategoryModel(classifier, taxonomy), ModelComplaintModel(classifier, threshold)
-    return (BlendedCategoryModel(classifier, lexicon_category, taxonomy),
+    return (BlendedCategoryModel(classifier, lexicon_category, taxonomy, lexicon_weight),
             BlendedComplaintModel(classifier, lexicon_complaint, threshold))

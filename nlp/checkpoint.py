@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
-from nlp.blend import MODES
+from nlp.blend import LEXICON_WEIGHT, MODES
 from nlp.model import ModelError, Prediction
 
 NGRAM_KIND = "ngram"
@@ -50,6 +50,14 @@ def checkpoint_mode(path: Path) -> str:
     if mode not in MODES:
         raise ModelError(f"{path}/config.json: unknown minsheng_mode {mode!r} (known: {', '.join(MODES)})")
     return str(mode)
+
+
+def checkpoint_lexicon_weight(path: Path) -> float:
+    """The blend's lexicon weight chosen at training time (nlp.blend.LEXICON_WEIGHT if none)."""
+    weight = read_config(path).get("minsheng_lexicon_weight", LEXICON_WEIGHT)
+    if not isinstance(weight, (int, float)) or isinstance(weight, bool) or weight < 0:
+        raise ModelError(f"{path}/config.json: minsheng_lexicon_weight must be a number ≥ 0, not {weight!r}")
+    return float(weight)
 
 
 def checkpoint_kind(path: Path) -> str:

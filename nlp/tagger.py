@@ -17,7 +17,8 @@ from nlp import components as steps
 from nlp.appeal import ComplaintModel, LexiconComplaintModel
 from nlp.blend import build_models
 from nlp.category import CategoryModel, LexiconCategoryModel
-from nlp.checkpoint import ModelError, Prefetching, checkpoint_kind, checkpoint_mode, load_classifier
+from nlp.checkpoint import (ModelError, Prefetching, checkpoint_kind, checkpoint_lexicon_weight, checkpoint_mode,
+                            load_classifier)
 from nlp.config import NlpConfig
 from nlp.gazetteer import Gazetteer
 from nlp.locations import LocationExtractor
@@ -88,7 +89,7 @@ class Tagger:
         # e.g. "blend.ngram": stored tags say which kind of model produced them.
         self.mode = f"{mode}.{checkpoint_kind(path)}"
         return build_models(mode, self._classifier, taxonomy, lexicon_category, lexicon_complaint,
-                            self.config.complaint_threshold)
+                            self.config.complaint_threshold, checkpoint_lexicon_weight(path))
 
     def initialize(self) -> None:
         """Load gazetteer, segmenter, lexicons and models; validate the pipeline."""

@@ -95,8 +95,13 @@ def metrics_summary(metrics: dict, output_dir: str) -> str:
                          f"{scores.get('level2_accuracy', 0.0):>9.3f}{scores['complaint_f1']:>14.3f}")
     written = metrics.get("written_dev") or {}
     if written:
-        lines.append(f"held-out written posts ({data.get('written_dev', '?')}: chatter, ads, short complaints), "
-                     "complaint F1: " + ", ".join(f"{mode} {s['complaint_f1']:.3f}" for mode, s in written.items()))
+        lines.append(f"held-out written posts ({data.get('written_dev', '?')}: chatter, ads, short complaints): "
+                     + ", ".join(f"{mode} complaint F1 {s['complaint_f1']:.3f}"
+                                 + (f" L1 acc {s['level1_accuracy']:.3f}" if "level1_accuracy" in s else "")
+                                 for mode, s in written.items()))
+    if "lexicon_weight" in metrics:
+        lines.append(f"blend lexicon weight {metrics['lexicon_weight']} (cross-validated on the training labels: "
+                     f"{metrics.get('lexicon_weight_cv_level1_macro_f1') or 'default'})")
     lines.append(f"saved {output_dir} (tagger mode: {metrics.get('default_mode', '?')})")
     return "\n".join(lines)
 

@@ -132,11 +132,12 @@ def join_labels(labels: list[dict], messages: Iterable[Message]) -> list[Example
 
 
 def load_written(path: Path = WRITTEN) -> list[Example]:
-    """The team's own example posts; they carry complaint labels but no category.
+    """The team's own example posts: complaint labels, and a category for complaints.
 
-    The residents' messages are all appeals to a government, so on their own they
-    never show the models the chatter, praise and ads that fill forums and comment
-    sections; these do. A missing file means none.
+    The residents' messages are all long appeals to a government, so on their own
+    they never show the models the chatter, praise and ads that fill forums and
+    comment sections, nor a one-line complaint under a video; these do. Chatter has
+    no category (the category heads skip it). A missing file means none.
     """
     if not Path(path).is_file():
         return []

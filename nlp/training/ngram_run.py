@@ -12,16 +12,20 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from nlp.appeal import LexiconComplaintModel
+from nlp.blend import LEXICON_WEIGHT
 from nlp.category import LexiconCategoryModel
-from nlp.ngram import DEFAULT_BUCKETS
+from nlp.ngram import DEFAULT_BUCKETS, NgramClassifier
 from nlp.taxonomy import Taxonomy
+from nlp.training.blend_weight import pick_lexicon_weight
 from nlp.training.compare import compare_modes, complaint_scores
-from nlp.training.corpus import (LABELS_DIR, REPO, SHARED_DIR, WRITTEN, CorpusError, Example, dev_keys_hash, join_labels,
-                                 load_labels, load_messages, load_written, shared_available, split_written)
+from nlp.training.corpus import (LABELS_DIR, REPO, SHARED_DIR, WRITTEN, CorpusError, Example, dev_keys_hash,
+                                 join_labels, load_labels, load_messages, load_written, shared_available,
+                                 split_written)
 from nlp.training.finetune import head_values
 from nlp.training.ngram_fit import fit_ngram
 from nlp.training.reporting import Reporter
@@ -48,6 +52,8 @@ class NgramOptions(BaseModel):
     buckets: int = Field(default=DEFAULT_BUCKETS, ge=1024)
     epochs: int = Field(default=8, ge=1)
     lr: float = Field(default=0.1, gt=0)
+    # Folds for choosing the blend's lexicon weight on the training labels (1: keep the default).
+    weight_folds: int = Field(default=3, ge=1)
 
 
 def _split(examples: list[Example], messages: list, options: NgramOptions) -> tuple[list[Example], list[Example]]:
@@ -97,12 +103,23 @@ def train_ngram(options: NgramOptions, progress: bool | None = None) -> dict:
         raise CorpusError(f"{len(examples)} labelled messages fall into too few topic groups to hold out a dev set")
     written_train, written_dev = split_written(load_written(options.written))
     heads = head_values(taxonomy, HEADS)
+    lexicon = LexiconCategoryModel(taxonomy)
+
+    def fit(examples: list[Example], on_step: Any = None) -> NgramClassifier:
+        return fit_ngram(examples, heads, options.buckets, options.epochs, lr=options.lr, seed=options.seed,
+                         on_step=on_step)[0]
+
+    weight, weight_curve = LEXICON_WEIGHT, {}
+    if options.weight_folds > 1:
+        with report.task("lexicon weight, cross-validated") as step:
+            weight, weight_curve = pick_lexicon_weight(train + written_train, fit, lexicon, taxonomy,
+                                                       options.weight_folds,
+                                                       on_fold=lambda done, total: step(done, total, 0.0))
     with report.task("n-gram training") as step:
         classifier, summary = fit_ngram(train + written_train, heads, options.buckets, options.epochs, lr=options.lr,
                                         seed=options.seed, on_step=step)
-    results = compare_modes(dev, classifier, taxonomy, LexiconCategoryModel(taxonomy), LexiconComplaintModel())
-    written = complaint_scores(written_dev, classifier, taxonomy, LexiconCategoryModel(taxonomy),
-                               LexiconComplaintModel())
+    results = compare_modes(dev, classifier, taxonomy, lexicon, LexiconComplaintModel(), weight)
+    written = complaint_scores(written_dev, classifier, taxonomy, lexicon, LexiconComplaintModel(), weight)
     # The two targets count equally; ties go to the simpler option (MODES order).
     mode = max(results, key=lambda m: results[m]["level1_macro_f1"] + results[m]["complaint_f1"])
     metrics = {
@@ -111,13 +128,14 @@ def train_ngram(options: NgramOptions, progress: bool | None = None) -> dict:
                  "written_train": len(written_train), "written_dev": len(written_dev)},
         "options": json.loads(options.model_dump_json(include={"seed", "buckets", "epochs", "lr"})),
         "training": summary, "dev": results, "written_dev": written, "default_mode": mode,
+        "lexicon_weight": weight, "lexicon_weight_cv_level1_macro_f1": weight_curve,
         "dev_keys_hash": dev_keys_hash([e.key for e in dev]),
         "reference_dev": _references(options.reference_metrics, [e.key for e in dev]),
         "training_seconds": round(time.monotonic() - started, 1),
     }
     staging = options.output.with_name(options.output.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
-    classifier.save(staging, mode)
+    classifier.save(staging, mode, {"minsheng_lexicon_weight": weight})
     metrics["size_bytes"] = sum(p.stat().st_size for p in staging.iterdir())
     (staging / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     retired = options.output.with_name(options.output.name + ".old")

@@ -22,7 +22,8 @@ from nlp.appeal import LexiconComplaintModel
 from nlp.category import LexiconCategoryModel
 from nlp.model import TransformerClassifier
 from nlp.taxonomy import Taxonomy
-from nlp.training.compare import blend_weight_curve, compare_modes
+from nlp.training.blend_weight import weight_curve
+from nlp.training.compare import compare_modes
 from nlp.training.corpus import (LABELS_DIR, REPO, SHARED_DIR, CorpusError, dev_keys_hash, join_labels,
                                  load_labels, load_messages, shared_available)
 from nlp.training.finetune import classifier_from, finetune, head_values
@@ -145,7 +146,8 @@ def train(options: TrainOptions, progress: bool | None = None) -> dict:
         "options": json.loads(options.model_dump_json(exclude={"shared_dir", "labels", "output", "dev_ids",
                                                                "taxonomy"})),
         "pretraining": pretrain_summary, "finetuning": finetune_summary, "dev": results,
-        "blend_weight_curve_level1_macro_f1": blend_weight_curve(dev_set, classifier, taxonomy, lexicon_category),
+        "blend_weight_curve_level1_macro_f1": {str(k): round(v, 4) for k, v in weight_curve(
+            classifier, lexicon_category, taxonomy, dev_set).items()},
     }
     if options.ablation and encoder is not None:
         _, scratch_summary, scratch = fit(None, "ablation: no pre-training")

@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from nlp.checkpoint import ModelError, load_classifier
+from nlp.checkpoint import ModelError, checkpoint_lexicon_weight, load_classifier
 from nlp.config import NlpConfig
 from nlp.ngram import NgramClassifier, ngram_ids
 from nlp.schema import TagInput
 from nlp.tagger import Tagger
 from nlp.taxonomy import Taxonomy
 from nlp.training.corpus import CorpusError, join_labels, load_labels, load_messages, load_written
+from nlp.training.blend_weight import CANDIDATES
 from nlp.training.finetune import head_values
 from nlp.training.ngram_fit import fit_ngram
 from nlp.training.ngram_run import NgramOptions, train_ngram
@@ -60,6 +61,9 @@ def test_train_ngram_end_to_end_and_tagger_uses_it(tmp_path: Path, nlp_cache: Pa
     assert metrics["data"]["dev"] == len(dev) and 0 < len(dev) < 40
     config = json.loads((output / "config.json").read_text(encoding="utf-8"))
     assert config["minsheng_kind"] == "ngram" and config["minsheng_mode"] == metrics["default_mode"]
+    # The blend's lexicon weight is chosen on the training folds and travels with the checkpoint.
+    assert metrics["lexicon_weight"] in CANDIDATES and set(metrics["lexicon_weight_cv_level1_macro_f1"])
+    assert checkpoint_lexicon_weight(output) == config["minsheng_lexicon_weight"] == metrics["lexicon_weight"]
 
     # A second run reuses the recorded dev split rather than drawing a new one.
     train_ngram(options, progress=False)
@@ -106,3 +110,12 @@ def test_written_posts_teach_the_complaint_head_only(tmp_path: Path) -> None:
     written.write_text('{"text": "好", "appeal_type": "none"}\n', encoding="utf-8")
     with pytest.raises(CorpusError, match=r"written.jsonl:1: needs text, is_complaint"):
         load_written(written)
+
+
+def test_a_bad_lexicon_weight_in_a_checkpoint_is_named(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text('{"minsheng_kind": "ngram", "minsheng_lexicon_weight": "lots"}',
+                                          encoding="utf-8")
+    with pytest.raises(ModelError, match="minsheng_lexicon_weight must be a number"):
+        checkpoint_lexicon_weight(tmp_path)
+    (tmp_path / "config.json").write_text('{"minsheng_kind": "ngram"}', encoding="utf-8")
+    assert checkpoint_lexicon_weight(tmp_path) == 1.0  # checkpoints from before the weight was recorded
