@@ -22,6 +22,10 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
+# Scrapy starts this many tasks for every callback's output. The item pipelines are
+# synchronous, so the default 100 only costs CPU: a comment page of 20 items paid for
+# 100 tasks, a fifth of the API-mode crawl's time.
+CONCURRENT_ITEMS = 16
 
 # Faults: retries with backoff on 5xx, 429 (Retry-After) and timeouts.
 DOWNLOAD_TIMEOUT = 30
