@@ -2,9 +2,10 @@
 
 The data file holds one labelled post per line: ``text`` (required), optional
 ``title``/``area``/``context`` (passed to the tagger like a crawled post), and any of
-``is_complaint`` (bool), ``level1``, ``level3`` (category names) and ``place`` (the
-expected place's gazetteer id or name). Each field is scored over the lines that
-carry it.
+``is_complaint`` (bool), ``level1``, ``level3`` (category names), ``place`` (the
+expected place's gazetteer id or name) and ``spans`` (the place mentions a tagger
+should return, in or out of the gazetteer). Each field is scored over the lines
+that carry it.
 """
 from __future__ import annotations
 
@@ -77,6 +78,21 @@ def accuracy(gold: Sequence[Hashable], pred: Sequence[Hashable]) -> float:
     return sum(1 for g, p in zip(gold, pred) if g == p) / len(gold) if gold else 0.0
 
 
+def span_found(gold: str, predicted: Sequence[str]) -> bool:
+    """A gold mention counts as found when a returned span is it, holds it, or is most of it."""
+    return any(gold in p or (p in gold and 3 * len(p) >= 2 * len(gold)) for p in predicted)
+
+
+def span_scores(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> dict[str, float]:
+    """Mention recall and precision over posts (each post's gold list against its predicted list)."""
+    wanted = sum(len(g) for g in gold)
+    returned = sum(len(p) for p in pred)
+    found = sum(1 for g, p in zip(gold, pred) for span in g if span_found(span, p))
+    right = sum(1 for g, p in zip(gold, pred) for span in p if any(span_found(x, [span]) for x in g))
+    return {"n": wanted, "recall": found / wanted if wanted else 0.0,
+            "precision": right / returned if returned else 0.0}
+
+
 def confusion(gold: Sequence[Hashable], pred: Sequence[Hashable]) -> Counter[tuple[Hashable, Hashable]]:
     """(gold, predicted) → count."""
     return Counter(zip(gold, pred))
@@ -100,6 +116,8 @@ class EvalReport:
     lines: int = 0
     gold: dict[str, list[Any]] = field(default_factory=lambda: {f: [] for f in FIELDS})
     pred: dict[str, list[Any]] = field(default_factory=lambda: {f: [] for f in FIELDS})
+    gold_spans: list[list[str]] = field(default_factory=list)
+    pred_spans: list[list[str]] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         """Numbers per labelled field (JSON-friendly)."""
@@ -119,6 +137,8 @@ class EvalReport:
                             / len(gold["place"]),
                             "within": sum(1 for g, p in zip(gold["place"], pred["place"]) if g in p)
                             / len(gold["place"])}
+        if self.gold_spans:
+            out["spans"] = span_scores(self.gold_spans, self.pred_spans)
         return out
 
 
@@ -140,6 +160,9 @@ def _parse(path: Path, number: int, line: str) -> dict[str, Any]:
         raise EvalDataError(f"{path}:{number}: expected an object with a string 'text'")
     if "is_complaint" in row and not isinstance(row["is_complaint"], bool):
         raise EvalDataError(f"{path}:{number}: is_complaint must be true or false")
+    spans = row.get("spans")
+    if spans is not None and not (isinstance(spans, list) and all(isinstance(x, str) for x in spans)):
+        raise EvalDataError(f"{path}:{number}: spans must be a list of strings")
     return row
 
 
@@ -166,6 +189,9 @@ def evaluate_file(path: Path, tagger: Tagging) -> EvalReport:
                 gold = tuple(row[name]) if isinstance(row[name], list) else row[name]
                 report.gold[name].append(gold)
                 report.pred[name].append(predicted[name])
+        if row.get("spans") is not None:
+            report.gold_spans.append(list(row["spans"]))
+            report.pred_spans.append([location.text for location in tags.locations])
     return report
 
 
@@ -190,6 +216,9 @@ def render_report(report: EvalReport) -> str:
     if "place" in numbers:
         c = numbers["place"]
         lines.append(f"地点 (place)  n={c['n']}  exact={c['accuracy']:.3f}  within={c['within']:.3f}")
+    if "spans" in numbers:
+        c = numbers["spans"]
+        lines.append(f"地点提及 (spans)  n={c['n']}  recall={c['recall']:.3f}  precision={c['precision']:.3f}")
     return "\n".join(lines)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from nlp.evaluate import (EvalDataError, accuracy, confusion, eval_command, evaluate_file, macro_f1,
-                          per_class, precision_recall_f1, render_confusion)
+                          per_class, precision_recall_f1, render_confusion, span_found, span_scores)
 from nlp.schema import Category, ResolvedPlace, TagInput, Tags
 
 GOLD = ["a", "a", "a", "b", "b", "c"]
@@ -105,3 +105,22 @@ def test_eval_command_with_the_real_tagger(tmp_path: Path, test_tagger) -> None:
     report = eval_command(test_tagger, data)
     assert report.splitlines()[0].endswith("2 labelled posts")
     assert "投诉 (is_complaint)  n=2" in report and "三级分类 (level3)  n=1" in report
+
+
+def test_span_recall_and_precision_by_hand() -> None:
+    # 南溪路与双溪路交叉口 found exactly; 龙川家园小区 found as 龙川家园 (most of it);
+    # 东栅 (1 of 4 characters of 东栅街道口) is too little; one returned span is not a gold one.
+    gold = [["南溪路与双溪路交叉口", "龙川家园小区"], ["东栅街道口"]]
+    pred = [["南溪路与双溪路交叉口", "龙川家园"], ["东栅", "嘉兴"]]
+    assert span_scores(gold, pred) == {"n": 3, "recall": pytest.approx(2 / 3), "precision": pytest.approx(2 / 4)}
+    assert span_found("中山路", ["中山路300号"]) and not span_found("中山路300号", ["山"])
+
+
+def test_spans_are_scored_from_the_file(tmp_path: Path, test_tagger) -> None:
+    data = _write(tmp_path / "eval.jsonl", [{"text": "青枫路与白鹭路交叉口的路灯坏了一个月", "spans": ["青枫路与白鹭路交叉口"]}])
+    summary = evaluate_file(data, test_tagger).summary()
+    assert summary["spans"] == {"n": 1, "recall": 1.0, "precision": 1.0}
+    assert "地点提及 (spans)  n=1" in eval_command(test_tagger, data)
+    _write(data, [{"text": "好", "spans": "中山路"}])
+    with pytest.raises(EvalDataError, match=r"eval.jsonl:1: spans must be a list of strings"):
+        evaluate_file(data, test_tagger)
