@@ -25,7 +25,7 @@ from nlp.segmenter import Segmenter, Token
 _ROAD = r"(?:大道|路|街|巷|弄)"
 _JUNCTION = re.compile(
     rf"(?P<a>[\u4e00-\u9fff0-9]{{1,8}}?{_ROAD})(?:与|和|跟|同|、|/)?(?P<b>[\u4e00-\u9fff0-9]{{1,8}}?{_ROAD})"
-    r"的?(?:交叉路口|交叉口|十字路口|丁字路口|交汇处|交界处|路口|口)"
+    r"(?:的|那个|这个|那|这)?(?:交叉路口|交叉口|十字路口|丁字路口|交汇处|交界处|路口|口)"
     rf"|(?P<one>[\u4e00-\u9fff0-9]{{1,8}}?(?:大道|路|街))口(?![\u4e00-\u9fff]?[罩腔号岸碑])")
 _HOUSE_NUMBER = re.compile(r"(?<![0-9月])\d{1,5}(?:-\d{1,4})?号(?![线码位])(?:\d{1,3}(?:栋|幢|单元|室|楼))*")
 _SUFFIXES: tuple[tuple[str, str], ...] = (
@@ -47,6 +47,12 @@ _COMPOUND_TAIL = re.compile(r"(?:小区|[一二三四五六七八九\d]期|[东�
 # A word ending like this is a place of its own (春华镇), never the head of another name.
 _ADMIN_END = re.compile(r"(?:市|区|县|镇|乡|街道|社区|村)$")
 _PLACE_CUE = re.compile(r"一带|片区|辖区|这边|那边|附近|地区|境内|范围")
+# jieba glues a name's suffix to what follows it (柳岸|路上, 晓风|公寓楼, 长庚新|村里):
+# a word that is a place suffix plus one of these is cut after the suffix.
+_LOCATIVE_TAIL = re.compile(r"(?:上|下|边|旁|里|内|外|段|楼|口|门口|附近|对面)$")
+# Characters that end many compound and village names (梧桐里, 星河湾) whatever jieba tags them.
+_NAME_CHARS = frozenset("里湾坊园庄桥塘浜港府墅")
+_ROAD_WORDS = frozenset({"路", "街", "大道", "巷", "弄"})
 MAX_STEM = 8
 # jieba frequency above which an abbreviation is treated as an everyday word.
 COMMON_WORD_FREQ = 300
@@ -88,8 +94,9 @@ class LocationExtractor:
         taken = [False] * (len(text) + 1)
         mentions = self._junctions(text, tokens, token_at, taken)
         mentions += self._gazetteer_matches(text, starts, taken)
-        mentions = self._addresses(text, tokens, token_at, taken, mentions)
         mentions += self._shapes(text, tokens, token_at, taken)
+        # House numbers last: they attach to a road or compound found by either pass.
+        mentions = self._addresses(text, tokens, token_at, taken, mentions)
         return sorted(mentions, key=lambda m: m.start)
 
     def _refine(self, tokens: Sequence[Token]) -> list[Token]:
@@ -100,6 +107,13 @@ class LocationExtractor:
         """
         out: list[Token] = []
         for token in tokens:
+            suffix = _ANCHOR.match(token.word)
+            if (suffix and out and suffix.end() < len(token.word) and out[-1].end == token.start
+                    and self._name_part(out[-1]) and _LOCATIVE_TAIL.fullmatch(token.word[suffix.end():])):
+                split = token.start + suffix.end()
+                out += [Token(suffix.group(), "n", token.start, split),
+                        Token(token.word[suffix.end():], "f", split, token.end)]
+                continue
             if token.tag != "nz" or len(token.word) < 2 or self._segmenter.frequency(token.word):
                 out.append(token)
                 continue
@@ -199,10 +213,25 @@ class LocationExtractor:
                 _take(taken, before.start, match.end())
                 continue
             start = self._stem_start(tokens, token_at, match.start(), match.start(), taken)
+            if start is None:
+                start = self._road_before(tokens, token_at, match.start(), taken)
             if start is not None and match.start() - start >= 2:
                 mentions.append(Mention(text[start:match.end()], start, match.end(), "address"))
                 _take(taken, start, match.end())
         return mentions
+
+    def _road_before(self, tokens: Sequence[Token], token_at: list[int], number_start: int,
+                     taken: list[bool]) -> int | None:
+        """百花|路|168号: before a house number even an everyday word names the road."""
+        if number_start < 2:
+            return None
+        road = tokens[token_at[number_start - 1]]
+        if road.word not in _ROAD_WORDS or road.start == 0 or any(taken[road.start:number_start]):
+            return None
+        stem = tokens[token_at[road.start - 1]]
+        if stem.tag not in _NOMINAL_TAGS | _PLACE_TAGS or any(taken[stem.start:stem.end]):
+            return None
+        return stem.start
 
     def _shapes(self, text: str, tokens: Sequence[Token], token_at: list[int],
                 taken: list[bool]) -> list[Mention]:
@@ -258,7 +287,7 @@ class LocationExtractor:
     def _name_part(self, token: Token) -> bool:
         """Could this word be part of a place name? Names are made of rare words:
         居民, 城市, 有限公司 (common nouns) and long numbers (dates) end a name."""
-        if token.tag in _PLACE_TAGS:
+        if token.tag in _PLACE_TAGS or token.word in _NAME_CHARS:
             return True
         if token.tag == "m":
             return len(token.word) <= 2

@@ -25,6 +25,7 @@ from api.settings import REPO_ROOT
 SUITES: dict[str, str] = {
     "ingest": "index.bench:bench_ingest",
     "nlp": "nlp.bench:bench_nlp",
+    "places": "nlp.place_bench:bench_places",
     "forum": "api.cli.bench_suites:forum_suite",
     "video": "api.cli.bench_suites:video_suite",
     "search": "index.search.bench:bench_search_suite",

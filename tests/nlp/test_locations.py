@@ -58,3 +58,19 @@ def test_learned_alias_is_matched(gazetteer, extractor: LocationExtractor) -> No
     assert spans(extractor, "老鲁迅故居旁边") != [("老鲁迅故居", "poi")]
     gazetteer.add_alias("yc-lx", "老鲁迅故居")
     assert spans(extractor, "老鲁迅故居旁边") == [("老鲁迅故居", "poi")]
+
+
+def test_suffixes_glued_to_what_follows(extractor: LocationExtractor) -> None:
+    # jieba reads 路上 and 公寓楼 as words; the name still ends at its suffix.
+    assert ("柳岸路", "road") in spans(extractor, "柳岸路上有人往河里倒油漆")
+    assert ("晓风公寓", "compound") in spans(extractor, "晓风公寓楼下的垃圾桶被翻得乱七八糟")
+    assert ("梧桐里小区", "compound") in spans(extractor, "梧桐里小区晚上有人直播")
+    # ...but a road that is just 路上 after a verb stays nothing.
+    assert spans(extractor, "回家路上看到有人摔倒") == []
+
+
+def test_house_number_after_an_everyday_road_name(extractor: LocationExtractor) -> None:
+    assert ("百花路168号", "address") in spans(extractor, "百花路168号楼下的小餐馆油烟直冲楼上")
+    assert ("长庚路27号", "address") in spans(extractor, "长庚路27号门口的路面一直渗水")
+    assert spans(extractor, "胜利东路和解放北路那个交叉口斑马线看不清了")[0] == (
+        "胜利东路和解放北路那个交叉口", "intersection")
