@@ -6,6 +6,7 @@ its own; the baseline is plain jieba segmentation of the same posts in that proc
 from __future__ import annotations
 
 import json
+import platform
 import random
 import resource
 import statistics
@@ -18,6 +19,17 @@ from typing import Any
 from nlp.schema import TagInput
 
 POST_CHARS = 200
+
+
+def cpu_model() -> str:
+    """The processor's model name, for benchmark reports (``platform`` only knows the architecture)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def sample_posts(shared_dir: Path, count: int, seed: int = 7) -> list[TagInput]:

@@ -77,12 +77,10 @@ def median_seconds(run: Callable[[], Any], repeats: int = 5) -> float:
 
 
 def machine_description() -> str:
-    cpu = platform.processor() or platform.machine()
+    from nlp.bench import cpu_model  # noqa: PLC0415
+
+    cpu = cpu_model()
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
         mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
                       if line.startswith("MemTotal"))
         memory = f"{mem_kb / 1024 / 1024:.0f} GiB"

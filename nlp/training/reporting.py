@@ -1,6 +1,7 @@
 """Progress bars for ``minsheng train`` (quiet in pipes) and the throughput probe."""
 from __future__ import annotations
 
+
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from transformers.utils import logging as transformers_logging
 
 from nlp.appeal import LexiconComplaintModel
+from nlp.bench import cpu_model
 from nlp.category import LexiconCategoryModel
 from nlp.model import TransformerClassifier
 from nlp.taxonomy import Taxonomy
@@ -70,15 +71,7 @@ class TrainOptions(BaseModel):
 
 
 def _machine() -> dict:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "torch": torch.__version__, "python": platform.python_version(),
+    return {"cpu": cpu_model(), "cores": os.cpu_count(), "torch": torch.__version__, "python": platform.python_version(),
             "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
 
 
