@@ -115,7 +115,10 @@ def test_scheduled_runs_happen(tmp_path: Path) -> None:
         job = scheduler._scheduler.get_job("crawl:s0")
         assert job is not None and job.next_run_time is not None
         job.modify(next_run_time=datetime.now(timezone.utc))  # fire now instead of at the next minute
-        assert wait_for(lambda: crawl.calls == ["s0"])
+        # Generous: on a loaded machine the job may start late, and if a minute boundary
+        # passes meanwhile the cron fires once more; either way only s0 runs.
+        assert wait_for(lambda: len(crawl.calls) >= 1, timeout=30)
+        assert set(crawl.calls) == {"s0"}
     finally:
         scheduler.shutdown()
 
