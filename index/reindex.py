@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -81,17 +82,18 @@ def reindex(store: Store, search: SearchIndex, *, batch: int = 2000,
     search.clear()
     count = 0
     pending: list[SearchDoc] = []
-    for doc in stored_docs(store, batch):
-        pending.append(doc)
-        if len(pending) >= batch:
+    with getattr(search, "bulk", nullcontext)():
+        for doc in stored_docs(store, batch):
+            pending.append(doc)
+            if len(pending) >= batch:
+                search.upsert(pending)
+                search.commit()
+                count += len(pending)
+                pending = []
+                if progress:
+                    progress(count)
+        if pending:
             search.upsert(pending)
-            search.commit()
             count += len(pending)
-            pending = []
-            if progress:
-                progress(count)
-    if pending:
-        search.upsert(pending)
-        count += len(pending)
-    search.commit()
+        search.commit()
     return count

@@ -11,7 +11,8 @@ from __future__ import annotations
 import shutil
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -84,6 +85,23 @@ class TantivyIndex:
             for doc_id, document in converted:
                 writer.delete_documents_by_term("id", doc_id)
                 writer.add_document(document)
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Keep one writer across commits while loading many batches (reindex, bench).
+
+        Normally each commit waits for merges and hands the writer lock back, so crawl
+        processes can write in between; a bulk load holds it and merges in the background.
+        """
+        release, self.release_after_commit = self.release_after_commit, False
+        try:
+            yield
+        finally:
+            self.release_after_commit = release
+            with self._lock:
+                if self._writer is not None and release:
+                    self._writer.wait_merging_threads()
+                    self._writer = None
 
     def delete(self, ids: list[int]) -> None:
         with self._lock:

@@ -91,3 +91,20 @@ def test_matcher_sees_only_the_batch(tmp_path: Path) -> None:
     assert matcher.match(batch, saved) == [(10, 1), (10, 2), (11, 1), (12, 2), (13, 3)]
     # The same post twice in one batch counts once, with its latest text.
     assert matcher.match([_doc(4, "电 梯"), _doc(4, "积 水")], saved) == [(13, 4)]
+
+
+def test_bulk_keeps_one_writer_and_hands_the_lock_back_after(tmp_path: Path) -> None:
+    index = TantivyIndex(tmp_path / "idx", whitespace_segment)
+    with index.bulk():
+        index.upsert([_doc(1, "电梯 积水")])
+        index.commit()
+        writer = index._writer
+        index.upsert([_doc(2, "电梯 噪音")])
+        index.commit()
+        assert writer is not None and index._writer is writer  # no wait for merges between batches
+    assert index._writer is None and index.count("电梯") == 2
+    # Another process can take the writer lock at once.
+    other = TantivyIndex(tmp_path / "idx", whitespace_segment, writer_wait_s=1)
+    other.upsert([_doc(3, "电梯")])
+    other.commit()
+    assert index.count("电梯") == 3
