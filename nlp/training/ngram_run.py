@@ -28,7 +28,7 @@ from nlp.training.corpus import (LABELS_DIR, REPO, SHARED_DIR, WRITTEN, CorpusEr
                                  split_written)
 from nlp.training.finetune import head_values
 from nlp.training.ngram_fit import fit_ngram
-from nlp.training.reporting import Reporter
+from nlp.training.reporting import Reporter, publish_checkpoint
 from nlp.training.topics import Doc, split_groups, topic_groups
 
 HEADS = ["level1", "complaint", "appeal"]
@@ -137,12 +137,6 @@ def train_ngram(options: NgramOptions, progress: bool | None = None) -> dict:
     shutil.rmtree(staging, ignore_errors=True)
     classifier.save(staging, mode, {"minsheng_lexicon_weight": weight})
     metrics["size_bytes"] = sum(p.stat().st_size for p in staging.iterdir())
-    (staging / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    retired = options.output.with_name(options.output.name + ".old")
-    shutil.rmtree(retired, ignore_errors=True)
-    if options.output.exists():
-        options.output.rename(retired)
-    staging.rename(options.output)
-    shutil.rmtree(retired, ignore_errors=True)
+    publish_checkpoint(staging, options.output, metrics)
     report.note(f"saved {options.output} (default mode: {mode})")
     return {"output_dir": str(options.output), "metrics": metrics}

@@ -1,7 +1,8 @@
-"""Progress bars for ``minsheng train`` (quiet in pipes) and the throughput probe."""
+"""Progress bars for ``minsheng train`` (quiet in pipes), the throughput probe, and publishing a checkpoint."""
 from __future__ import annotations
 
-
+import json
+import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -63,3 +64,19 @@ def measure_throughput(model_dir: Path, texts: Sequence[str], posts: int = 512) 
             "mean_chars": round(sum(map(len, sample)) / len(sample)),
             "posts_per_second_wall": round(len(sample) / wall, 1),
             "posts_per_cpu_second": round(len(sample) / max(cpu, 1e-9), 1)}
+
+
+def publish_checkpoint(staging: Path, output: Path, metrics: dict) -> None:
+    """Write metrics.json into a finished ``staging`` folder and swap it in for ``output``.
+
+    The old checkpoint is moved aside first and removed last, so a crash in between
+    leaves either the old or the new one in place, never half of each.
+    """
+    (staging / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=1) + "\n",
+                                          encoding="utf-8")
+    retired = output.with_name(output.name + ".old")
+    shutil.rmtree(retired, ignore_errors=True)
+    if output.exists():
+        output.rename(retired)
+    staging.rename(output)
+    shutil.rmtree(retired, ignore_errors=True)

@@ -29,7 +29,7 @@ from nlp.training.corpus import (LABELS_DIR, REPO, SHARED_DIR, CorpusError, dev_
                                  load_labels, load_messages, shared_available)
 from nlp.training.finetune import classifier_from, finetune, head_values
 from nlp.training.pretrain import ModelShape, pretrain
-from nlp.training.reporting import Reporter, measure_throughput
+from nlp.training.reporting import Reporter, measure_throughput, publish_checkpoint
 from nlp.training.topics import Doc, split_groups, topic_groups
 from nlp.training.vocab import build_vocab, save_tokenizer
 
@@ -155,12 +155,6 @@ def train(options: TrainOptions, progress: bool | None = None) -> dict:
     metrics["training_seconds"] = round(time.monotonic() - started, 1)
     metrics["training_cpu_seconds"] = round(time.process_time() - cpu_started, 1)
     metrics["machine"] = _machine()
-    (staging / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    retired = options.output.with_name(options.output.name + ".old")
-    shutil.rmtree(retired, ignore_errors=True)
-    if options.output.exists():
-        options.output.rename(retired)
-    staging.rename(options.output)
-    shutil.rmtree(retired, ignore_errors=True)
+    publish_checkpoint(staging, options.output, metrics)
     report.note(f"saved {options.output} (default mode: {mode})")
     return {"output_dir": str(options.output), "metrics": metrics}
