@@ -13,6 +13,10 @@ scrapy-redis' own scheduler, which does not fit here:
   re-fetch pages an earlier run saw; inside one job nothing is fetched twice, so the
   frontier filters them anyway. Retries (``retry_times`` in meta) and requests marked
   ``frontier_refetch`` pass.
+- **No hoarding.** A worker takes a request from the queue only while its own
+  downloader holds fewer than ``FRONTIER_LOCAL_BACKLOG`` (default: the per-domain
+  concurrency). Scrapy would otherwise pull up to ``CONCURRENT_REQUESTS`` into one
+  worker's slot queue and leave the others idle beside a long local backlog.
 - **Idle workers wait.** A worker with nothing to do stays while another worker is
   busy (its answers may bring new requests), and leaves when all are idle.
 
@@ -67,6 +71,8 @@ class RedisFrontier:
         self.stale_s = crawler.settings.getfloat("FRONTIER_STALE_S", 30.0)
         self.heartbeat_s = crawler.settings.getfloat("FRONTIER_HEARTBEAT_S", 2.0)
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.local_backlog = crawler.settings.getint(
+            "FRONTIER_LOCAL_BACKLOG", crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 8))
         self.state = "busy"
         self._heartbeat: LoopingCall | None = None
 
@@ -120,6 +126,10 @@ class RedisFrontier:
         return True
 
     def next_request(self) -> Request | None:
+        if len(self.crawler.engine.downloader.active) >= self.local_backlog:
+            # Leave the rest in Redis for the other workers; the engine asks again as
+            # soon as one of ours finishes.
+            return None
         request = self.queue.pop()
         if request is not None:
             self.stats.inc_value("frontier/dequeued")

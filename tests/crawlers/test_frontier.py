@@ -63,8 +63,9 @@ def test_two_workers_share_one_frontier_without_a_duplicate_fetch(redis_url, for
     pages = {key: n for key, n in state.hits.items() if key.startswith(("list:", "thread:"))}
     twice = {key: n for key, n in pages.items() if n > 1}
     assert not twice, f"fetched more than once: {twice}"
-    # Both workers did part of the work, and together all of it.
-    assert all(s["pages"] > 1 for s in summaries), summaries
+    # Both workers did a real share of the work (neither hoards the queue), and
+    # together all of it.
+    assert all(s["pages"] >= len(pages) // 10 for s in summaries), summaries
     posts = stored_posts(settings)
     assert len(posts) == len({p.external_id for p in posts})
     assert {p.external_id for p in posts} == set(expected_floors(state))
