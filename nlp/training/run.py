@@ -30,7 +30,7 @@ from nlp.training.corpus import (LABELS_DIR, REPO, SHARED_DIR, CorpusError, dev_
 from nlp.training.finetune import classifier_from, finetune, head_values
 from nlp.training.pretrain import ModelShape, pretrain
 from nlp.training.reporting import Reporter, measure_throughput, publish_checkpoint
-from nlp.training.topics import Doc, split_groups, topic_groups
+from nlp.training.split import message_groups, recorded_split
 from nlp.training.vocab import build_vocab, save_tokenizer
 
 
@@ -92,15 +92,11 @@ def train(options: TrainOptions, progress: bool | None = None) -> dict:
     messages = load_messages(options.shared_dir)
     examples = join_labels(load_labels(options.labels), messages)
     report.note(f"{len(messages)} messages, {len(examples)} labelled; grouping topics")
-    groups = topic_groups([Doc(m.key, m.content, m.user, m.title) for m in messages])
-    group_of = {m.key: g for m, g in zip(messages, groups)}
-    train_idx, dev_idx = split_groups([group_of[e.key] for e in examples],
-                                      [str(e.labels["level1"]) for e in examples], options.dev_fraction, options.seed)
-    train_set, dev_set = [examples[i] for i in train_idx], [examples[i] for i in dev_idx]
+    group_of = message_groups(messages)
+    train_set, dev_set = recorded_split(examples, messages, options.dev_ids, options.dev_fraction, options.seed,
+                                        group_of)
     if not dev_set or not train_set:
         raise CorpusError(f"{len(examples)} labelled messages fall into too few topic groups to hold out a dev set")
-    options.dev_ids.parent.mkdir(parents=True, exist_ok=True)
-    options.dev_ids.write_text("".join(f"{e.key}\n" for e in sorted(dev_set, key=lambda e: e.key)), encoding="utf-8")
     dev_groups = {group_of[e.key] for e in dev_set}
     corpus = [m.content for m in messages if options.pretrain_on_dev or group_of[m.key] not in dev_groups]
 
