@@ -17,10 +17,10 @@ from nlp.phrases import PhraseSet
 from nlp.schema import AppealType
 
 CUES = Path(__file__).resolve().parent / "data" / "appeal.yaml"
-GROUPS = ("problem", "appeal", "help", "report", "suggestion", "consultation", "praise", "ad", "chatter")
+GROUPS = ("problem", "appeal", "help", "report", "hazard", "suggestion", "consultation", "praise", "ad", "chatter")
 # Evidence per distinct cue; negative groups are weighted so that one ad phrase
 # outweighs one problem word (ads borrow complaint vocabulary: "漏水？找我们").
-WEIGHTS = {"problem": 1.2, "appeal": 0.6, "help": 1.5, "report": 1.0, "suggestion": -0.3,
+WEIGHTS = {"problem": 1.2, "appeal": 0.6, "help": 1.5, "report": 1.0, "hazard": 3.0, "suggestion": -0.3,
            "consultation": -0.3, "praise": -1.1, "ad": -2.0, "chatter": -0.8}
 MAX_PER_GROUP = 3
 # With no cues at all a post scores sigmoid(-BIAS * SLOPE) ≈ 0.23.
@@ -59,6 +59,15 @@ class LexiconComplaintModel:
         """Distinct cue hits per group (capped), for explanations and tests."""
         return {g: min(MAX_PER_GROUP, len(p.hits(text))) for g, p in self._groups.items()}
 
+    def reports_hazard(self, title: str, text: str) -> bool:
+        """A present danger is reported (gas leak, fire, a missing manhole cover...), not in an ad.
+
+        Reports of hazards are complaints by definition, however short or casual the
+        post: a classifier trained on long letters must not talk a gas leak down.
+        """
+        counts = self.counts(f"{title}\n{text}")
+        return bool(counts["hazard"]) and not counts["ad"]
+
     def assess(self, title: str, text: str) -> Appeal:
         counts = self.counts(f"{title}\n{text}")
         raw = sum(WEIGHTS[g] * n for g, n in counts.items())
@@ -71,7 +80,7 @@ def _appeal_type(is_complaint: bool, counts: dict[str, int]) -> AppealType:
     if is_complaint:
         if counts["help"]:
             return "help"
-        if counts["report"] and counts["report"] >= counts["appeal"]:
+        if (counts["report"] or counts["hazard"]) and counts["report"] + counts["hazard"] >= counts["appeal"]:
             return "report"
         return "complaint"
     if counts["ad"] or counts["chatter"] > counts["suggestion"] + counts["consultation"]:

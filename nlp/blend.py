@@ -7,7 +7,8 @@ category and complaint components cost one encoder pass per post (and
 
 The blend adds the lexicon's confidence to the model's probability of the lexicon's
 choice: a confident model keeps its answer, a torn one is tipped by a keyword hit, and
-an agreeing pair takes the lexicon's finer level2/level3 leaf.
+an agreeing pair takes the lexicon's finer level2/level3 leaf. A decisive term (a
+matter with one owner, such as glass on a road) settles the category before either.
 """
 from __future__ import annotations
 
@@ -79,6 +80,10 @@ class BlendedCategoryModel:
         self.weight = weight
 
     def classify(self, title: str, text: str) -> Category:
+        decisive = getattr(self.lexicon, "decisive", None)
+        settled = decisive(title, text) if decisive is not None else None
+        if settled is not None:
+            return settled  # a term with one owner (nlp/data/decisive_terms.yaml)
         prediction = self.classifier.predict_post(title, text)
         lexical = self.lexicon.classify(title, text)
         scores = dict(prediction.heads.get("level1", {}))
@@ -129,6 +134,9 @@ class BlendedComplaintModel:
         from_model = self.model.assess(title, text)
         from_lexicon = self.lexicon.assess(title, text)
         score = (1 - self.lexicon_share) * from_model.score + self.lexicon_share * from_lexicon.score
+        reports_hazard = getattr(self.lexicon, "reports_hazard", None)
+        if reports_hazard is not None and reports_hazard(title, text):
+            score = max(score, from_lexicon.score)  # a reported danger is a complaint
         is_complaint = score >= self.threshold
         prediction = self.model.classifier.predict_post(title, text)
         return Appeal(is_complaint, round(score, 4), _appeal_type(prediction, is_complaint))

@@ -18,6 +18,7 @@ from nlp.schema import Category
 from nlp.taxonomy import OTHER, Taxonomy, TaxonomyError
 
 KEYWORDS = Path(__file__).resolve().parent / "data" / "category_keywords.yaml"
+DECISIVE = Path(__file__).resolve().parent / "data" / "decisive_terms.yaml"
 NAME_BONUS = 0.5  # a category's own name is more telling than a generic keyword
 TITLE_WEIGHT = 2.0  # the title is the resident's own one-line summary
 MAX_REPEATS = 3  # a word said five times is not five times the evidence
@@ -45,9 +46,12 @@ class LexiconCategoryModel:
     name = "lexicon"
 
     def __init__(self, taxonomy: Taxonomy, keywords: dict | None = None,
-                 source: str = str(KEYWORDS)) -> None:
+                 source: str = str(KEYWORDS), decisive: dict | None = None) -> None:
         self.taxonomy = taxonomy
         keywords = keywords if keywords is not None else load_keywords(KEYWORDS)
+        self._decisive = decisive_terms(taxonomy, decisive if decisive is not None
+                                        else load_keywords(DECISIVE), str(DECISIVE))
+        self._decisive_phrases = PhraseSet(self._decisive)
         # word → [(level, level1, level2, level3, weight)]
         targets: dict[str, list[tuple[int, str, str, str, float]]] = defaultdict(list)
         for l1, l2, l3 in taxonomy.paths():
@@ -111,7 +115,18 @@ class LexiconCategoryModel:
             l3 = max(l3_scores, key=lambda k: l3_scores[k])
         return l1, l2, l3
 
+    def decisive(self, title: str, text: str) -> Category | None:
+        """The category a decisive term settles (most hits wins), or None."""
+        hits = Counter(self._decisive[w] for w in self._decisive_phrases.findall(f"{title}\n{text}"))
+        if not hits:
+            return None
+        l1, l2, l3 = hits.most_common(1)[0][0]
+        return Category(level1=l1, level2=l2, level3=l3, score=1.0)
+
     def classify(self, title: str, text: str) -> Category:
+        settled = self.decisive(title, text)
+        if settled is not None:
+            return settled
         s1, s2, s3 = self._scores(title, text)
         if not s1:
             return Category(**dict(zip(("level1", "level2", "level3"), self.taxonomy.fallback())), score=0.0)
@@ -130,6 +145,18 @@ class LexiconCategoryModel:
         """
         _, s2, s3 = self._scores(title, text)
         return self._leaf(level1, s2, s3)
+
+
+def decisive_terms(taxonomy: Taxonomy, spec: dict, source: str) -> dict[str, tuple[str, str, str]]:
+    """term → leaf, from a {"l1/l2/l3": [terms]} mapping checked against the tree."""
+    terms: dict[str, tuple[str, str, str]] = {}
+    for path, words in spec.items():
+        l1, l2, l3 = (str(path).split("/") + ["", "", ""])[:3]
+        if l3 not in taxonomy.tree.get(l1, {}).get(l2, []):
+            raise TaxonomyError(f"{source}: unknown category {path}")
+        for word in words or []:
+            terms[str(word)] = (l1, l2, l3)
+    return terms
 
 
 def load_keywords(path: Path) -> dict:

@@ -28,7 +28,7 @@ from nlp.segmenter import Segmenter
 from nlp.taxonomy import Taxonomy
 from nlp.urgency import UrgencyRules
 
-VERSION = "0.2"
+VERSION = "0.3"
 SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "models" / "default"
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 import pytest
 
 from nlp.appeal import LexiconComplaintModel
+from nlp.blend import BlendedCategoryModel, BlendedComplaintModel
 from nlp.category import CategoryModel, LexiconCategoryModel
-from nlp.taxonomy import Taxonomy
+from nlp.model import Prediction
+from nlp.taxonomy import Taxonomy, TaxonomyError
 from nlp.urgency import UrgencyRules
 
 
@@ -71,3 +73,41 @@ def test_ad_borrowing_complaint_words_is_not_a_complaint(appeals: LexiconComplai
 ])
 def test_urgency(text: str, kind: str, level: str) -> None:
     assert UrgencyRules().assess(text, kind) == level
+
+
+class _SurePolice:
+    """A classifier that files everything under 政法 with high confidence."""
+
+    name = "sure-police"
+
+    def predict_post(self, title: str, text: str) -> Prediction:
+        return Prediction({"level1": {"政法": 0.9, "城乡建设": 0.1}})
+
+
+def test_a_decisive_term_settles_the_category_over_a_confident_model(categories: LexiconCategoryModel) -> None:
+    taxonomy = Taxonomy.load()
+    blend = BlendedCategoryModel(_SurePolice(), categories, taxonomy, weight=0.25)  # type: ignore[arg-type]
+    settled = blend.classify("", "路口一地碎玻璃，车辆纷纷绕行")
+    assert (settled.level1, settled.level2, settled.level3) == ("城乡建设", "城市建设和市政管理", "环境卫生")
+    assert categories.decisive("", "煤气泄漏了") is not None and categories.decisive("", "路口车辆乱停") is None
+    assert blend.classify("", "路口车辆乱停，交警不管").level1 == "政法"  # no decisive term: the model's call
+    with pytest.raises(TaxonomyError, match="unknown category 城乡建设/火星"):
+        LexiconCategoryModel(taxonomy, decisive={"城乡建设/火星/环境卫生": ["碎玻璃"]})
+
+
+class _SureChatter:
+    """A classifier sure that every post is chatter."""
+
+    name = "sure-chatter"
+
+    def predict_post(self, title: str, text: str) -> Prediction:
+        return Prediction({"complaint": {"no": 0.95, "yes": 0.05}, "appeal": {"none": 0.9, "report": 0.1}})
+
+
+def test_a_reported_hazard_is_a_complaint_whatever_the_model_says(appeals: LexiconComplaintModel) -> None:
+    blend = BlendedComplaintModel(_SureChatter(), appeals)  # type: ignore[arg-type]
+    assert blend.assess("", "楼道里有煤气味，快来人看看").is_complaint
+    assert appeals.assess("", "燃气泄漏了").is_complaint and appeals.assess("", "燃气泄漏了").type == "report"
+    assert not blend.assess("", "今天天气不错，出去走走").is_complaint
+    # An ad borrowing the words is no report.
+    assert not appeals.reports_hazard("", "燃气泄漏检测，上门服务，加微信")
