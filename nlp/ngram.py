@@ -1,10 +1,14 @@
 """A character n-gram linear classifier: hashed 1–3-grams of title+text → per-head softmax.
 
-A bag of hashed character n-grams feeds one ``nn.EmbeddingBag`` (mean-pooled) whose
-"embedding" width is the number of outputs, so the whole model is a linear layer
-over sparse counts (fastText without the hidden layer). Chinese needs no word
-segmentation for this, short posts and long ones cost about the same, it trains in
-seconds on CPU and it reads the whole post, where the small BERT reads 64 characters.
+A post's hashed character n-grams, TF-IDF weighted (sublinear counts times the
+training documents' idf, L2-normalised per post), feed one ``nn.EmbeddingBag`` whose
+"embedding" width is the number of outputs: the whole model is a linear layer over
+sparse features, the classic linear text classifier. ``nlp.training.ngram_fit``
+trains it as a one-vs-rest squared-hinge machine; ``scale`` turns its margins into
+softmax probabilities for the blend. Chinese needs no word segmentation for this,
+short posts and long ones cost about the same, it trains in a minute or two on CPU
+and it reads the whole post, where the small BERT reads 64 characters. (Checkpoints
+saved without an idf table are the earlier mean-pooled variant and still load.)
 
 It answers the same ``predict_post`` / ``prefetch`` calls as
 ``nlp.model.TransformerClassifier`` and returns the same grouped-head ``Prediction``,
@@ -13,9 +17,11 @@ so nlp.blend's model and blend modes use either.
 from __future__ import annotations
 
 import json
+import math
 import threading
 import unicodedata
 import zlib
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -49,38 +55,61 @@ def ngram_ids(text: str, buckets: int, max_n: int = 3, max_chars: int = MAX_CHAR
     return ids or [0]
 
 
-class NgramNet(nn.Module):
-    """Mean of the n-grams' output rows plus a bias: a linear model over n-gram counts."""
+def tfidf(ids: Sequence[int], idf: torch.Tensor) -> tuple[list[int], list[float]]:
+    """Unique ids and their weights: (1 + log count) x idf, L2-normalised."""
+    counts = Counter(ids)
+    unique = list(counts)
+    weights = [(1.0 + math.log(counts[i])) * float(idf[i]) for i in unique]
+    norm = math.sqrt(sum(w * w for w in weights)) or 1.0
+    return unique, [w / norm for w in weights]
 
-    def __init__(self, buckets: int, outputs: int, sparse: bool = False) -> None:
+
+def document_idf(id_lists: Sequence[Sequence[int]], buckets: int) -> torch.Tensor:
+    """Smoothed idf per bucket: log((1 + N) / (1 + df)) + 1, as the usual TF-IDF."""
+    df = torch.zeros(buckets)
+    for ids in id_lists:
+        df[torch.tensor(sorted(set(ids)), dtype=torch.long)] += 1
+    return torch.log((1 + len(id_lists)) / (1 + df)) + 1
+
+
+class NgramNet(nn.Module):
+    """Weighted sum (or, without weights, mean) of the n-grams' output rows plus a bias."""
+
+    def __init__(self, buckets: int, outputs: int, weighted: bool = True) -> None:
         super().__init__()
-        # sparse=True for training: each step touches only the batch's n-gram rows.
-        self.bag = nn.EmbeddingBag(buckets, outputs, mode="mean", sparse=sparse)
+        self.bag = nn.EmbeddingBag(buckets, outputs, mode="sum" if weighted else "mean")
         self.bias = nn.Parameter(torch.zeros(outputs))
         nn.init.zeros_(self.bag.weight)
 
-    def forward(self, ids: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
-        return self.bag(ids, offsets) + self.bias
+    def forward(self, ids: torch.Tensor, offsets: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
+        return self.bag(ids, offsets, per_sample_weights=weights) + self.bias
 
 
-def pack(id_lists: Sequence[Sequence[int]]) -> tuple[torch.Tensor, torch.Tensor]:
-    """EmbeddingBag's flat ids and per-row offsets."""
+def pack(id_lists: Sequence[Sequence[int]], weight_lists: Sequence[Sequence[float]] | None = None
+         ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """EmbeddingBag's flat ids, per-row offsets and (when given) flat per-id weights."""
     offsets = [0]
     for ids in id_lists[:-1]:
         offsets.append(offsets[-1] + len(ids))
     flat = [i for ids in id_lists for i in ids]
-    return torch.tensor(flat, dtype=torch.long), torch.tensor(offsets, dtype=torch.long)
+    weights = None
+    if weight_lists is not None:
+        weights = torch.tensor([w for row in weight_lists for w in row], dtype=torch.float32)
+    return torch.tensor(flat, dtype=torch.long), torch.tensor(offsets, dtype=torch.long), weights
 
 
 class NgramClassifier:
     """Inference (and saving) for a trained NgramNet with named output heads."""
 
     def __init__(self, net: NgramNet, heads: dict[str, list[str]], buckets: int, max_n: int = 3,
-                 name: str = "minsheng-char-ngram") -> None:
+                 name: str = "minsheng-char-ngram", idf: torch.Tensor | None = None, scale: float = 1.0) -> None:
         self.net = net.eval()
         self.heads = {h: list(v) for h, v in heads.items()}
         self.buckets = buckets
         self.max_n = max_n
+        self.idf = idf  # None: the mean-pooled variant
+        # Margins x scale → softmax; the blend's cross-validation may change it (clear the cache).
+        self.scale = scale
         self._name = name
         self._cache: dict[tuple[str, str], Prediction] = {}
         self._lock = threading.Lock()
@@ -92,12 +121,24 @@ class NgramClassifier:
     def features(self, text: str) -> list[int]:
         return ngram_ids(text, self.buckets, self.max_n)
 
+    def scores(self, texts: Sequence[str]) -> torch.Tensor:
+        """Raw outputs (margins) per text, all heads side by side."""
+        ids = [self.features(t) for t in texts]
+        with torch.inference_mode():
+            if self.idf is None:
+                return self.net(*pack(ids))
+            weighted = [tfidf(row, self.idf) for row in ids]
+            return self.net(*pack([u for u, _ in weighted], [w for _, w in weighted]))
+
+    def clear_cache(self) -> None:
+        with self._lock:
+            self._cache = {}
+
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         """One Prediction per text, in order."""
         if not texts:
             return []
-        with torch.inference_mode():
-            logits = self.net(*pack([self.features(t) for t in texts]))
+        logits = self.scores(texts) * self.scale
         results = []
         for row in logits:
             heads, start = {}, 0
@@ -126,10 +167,14 @@ class NgramClassifier:
         """config.json (kind, mode, heads, hashing) and the weights, in ``directory``."""
         directory.mkdir(parents=True, exist_ok=True)
         config = {"minsheng_kind": KIND, "minsheng_mode": mode, "minsheng_name": self._name,
-                  "buckets": self.buckets, "max_n": self.max_n, "heads": self.heads, **(extra or {})}
+                  "buckets": self.buckets, "max_n": self.max_n, "scale": self.scale, "heads": self.heads,
+                  **(extra or {})}
         (directory / "config.json").write_text(json.dumps(config, ensure_ascii=False, indent=1) + "\n",
                                                encoding="utf-8")
-        save_file({k: v.contiguous() for k, v in self.net.state_dict().items()}, str(directory / WEIGHTS))
+        tensors = {k: v.contiguous() for k, v in self.net.state_dict().items()}
+        if self.idf is not None:
+            tensors["idf"] = self.idf.contiguous()
+        save_file(tensors, str(directory / WEIGHTS))
 
     @classmethod
     def load(cls, directory: Path) -> NgramClassifier:
@@ -139,9 +184,12 @@ class NgramClassifier:
             config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
             heads = {str(h): [str(v) for v in values] for h, values in config["heads"].items()}
             buckets, max_n = int(config["buckets"]), int(config.get("max_n", 3))
-            net = NgramNet(buckets, sum(len(v) for v in heads.values()))
-            net.load_state_dict(load_file(str(directory / WEIGHTS)))
+            scale = float(config.get("scale", 1.0))
+            tensors = load_file(str(directory / WEIGHTS))
+            idf = tensors.pop("idf", None)
+            net = NgramNet(buckets, sum(len(v) for v in heads.values()), weighted=idf is not None)
+            net.load_state_dict(tensors)
         except (OSError, ValueError, KeyError, TypeError, RuntimeError, AttributeError, SafetensorError) as exc:
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise ModelError(f"{directory}: cannot load the n-gram model ({first})") from None
-        return cls(net, heads, buckets, max_n, str(config.get("minsheng_name") or "minsheng-char-ngram"))
+        return cls(net, heads, buckets, max_n, str(config.get("minsheng_name") or "minsheng-char-ngram"), idf, scale)

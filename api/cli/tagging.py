@@ -44,14 +44,14 @@ eval_app = typer.Typer(help="Measure a stage against labelled data.", no_args_is
 
 
 def train_cmd(
-    kind: Annotated[str, typer.Option("--kind", help="ngram (seconds; the shipped default) or bert (the small transformer, ~45 min)")] = "ngram",
+    kind: Annotated[str, typer.Option("--kind", help="ngram (minutes; the shipped default) or bert (the small transformer, ~45 min)")] = "ngram",
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Checkpoint folder (default: nlp/models/default for ngram, nlp/models/bert for bert)")] = None,
     ablation: Annotated[bool, typer.Option("--ablation/--no-ablation", help="Also fine-tune without pre-training and record both")] = False,
     shared: Annotated[Optional[Path], typer.Option("--shared", help="Folder with messages.jsonl (default: ../shared/data/wenzheng)")] = None,
     labels: Annotated[Optional[list[Path]], typer.Option("--labels", help="Label JSON lines (repeatable; default: nlp/data/labels/labels_*.jsonl)")] = None,
     dev_ids: Annotated[Optional[Path], typer.Option("--dev-ids", help="Where to write the held-out dev ids")] = None,
     pretrain_epochs: Annotated[Optional[float], typer.Option("--pretrain-epochs", min=0, help="bert only")] = None,
-    epochs: Annotated[Optional[int], typer.Option("--epochs", min=1, help="Training (bert: fine-tuning) epochs")] = None,
+    epochs: Annotated[Optional[int], typer.Option("--epochs", min=1, help="Training epochs (ngram: full-batch steps; bert: fine-tuning epochs)")] = None,
 ) -> None:
     """Train the tagger's classifier on the labelled residents' messages and print the dev metrics."""
     from nlp.training.corpus import CorpusError

@@ -1,57 +1,109 @@
 """Fitting the character n-gram classifier (nlp.ngram) on labelled examples.
 
-Same heads and the same class-weighted loss as the BERT fine-tuning
-(nlp.training.finetune.HeadLoss), so the two are compared like for like.
+TF-IDF features and a one-vs-rest squared-hinge loss with L2 regularisation, each
+class weighted by its inverse frequency: a linear SVM, which on ~6k labelled messages
+beat cross-entropy over mean-pooled n-grams by about 0.2 first-level macro-F1 on the
+dev set (the rare categories gain most). The whole training set is one sparse matrix,
+so an "epoch" is one full-batch Adam step; a few hundred converge.
+The heads and the gold values are those of the BERT fine-tuning (HeadLoss), so the
+two are compared like for like.
 """
 from __future__ import annotations
 
-import random
+import warnings
 from collections.abc import Callable, Sequence
 
 import torch
 
-from nlp.ngram import DEFAULT_BUCKETS, NgramClassifier, NgramNet, ngram_ids, pack
 from nlp.model import join_title
+from nlp.ngram import DEFAULT_BUCKETS, NgramClassifier, NgramNet, document_idf, ngram_ids, tfidf
 from nlp.training.corpus import Example
-from nlp.training.finetune import HeadLoss
+from nlp.training.finetune import HEAD_WEIGHTS, IGNORE, HeadLoss
+
+# Softmax scale of the margins when nothing better was chosen (the blend's CV picks one).
+DEFAULT_SCALE = 4.0
+
+
+class HingeHeadLoss:
+    """Per head: mean over labelled rows of class-weighted one-vs-rest squared hinge."""
+
+    def __init__(self, heads: dict[str, list[str]], examples: Sequence[Example],
+                 example_weights: Sequence[float] | None = None) -> None:
+        base = HeadLoss(heads, examples)  # gold indices; unknown values are a CorpusError there
+        scale = torch.tensor(list(example_weights) if example_weights is not None else [1.0] * len(examples))
+        self.parts: list[tuple[str, slice, torch.Tensor, torch.Tensor, torch.Tensor, float]] = []
+        for head, part in base.slices.items():
+            gold = base.targets[head]
+            rows = (gold != IGNORE).nonzero().flatten()
+            if not len(rows):
+                continue  # nothing to learn for this head
+            kept = gold[rows]
+            counts = torch.bincount(kept, minlength=part.stop - part.start).float()
+            present = int((counts > 0).sum())
+            # Balanced: each class counts as much as the others, whatever its size.
+            row_weight = (len(kept) / (present * counts[kept])) * scale[rows]
+            signs = torch.full((len(rows), part.stop - part.start), -1.0)
+            signs[torch.arange(len(rows)), kept] = 1.0
+            self.parts.append((head, part, rows, signs, row_weight, HEAD_WEIGHTS.get(head, 1.0)))
+
+    def __call__(self, outputs: torch.Tensor) -> torch.Tensor:
+        total = outputs.new_zeros(())
+        for _, part, rows, signs, row_weight, head_weight in self.parts:
+            losses = (torch.clamp(1 - signs * outputs[rows, part], min=0) ** 2).sum(dim=1)
+            total = total + head_weight * (losses * row_weight).mean()
+        return total
+
+
+def feature_matrix(id_lists: Sequence[Sequence[int]], idf: torch.Tensor, buckets: int) -> torch.Tensor:
+    """Rows of TF-IDF weights as one sparse CSR matrix (examples x buckets)."""
+    rows, cols, values = [], [], []
+    for row, ids in enumerate(id_lists):
+        unique, weights = tfidf(ids, idf)
+        rows.extend([row] * len(unique))
+        cols.extend(unique)
+        values.extend(weights)
+    matrix = torch.sparse_coo_tensor(torch.tensor([rows, cols], dtype=torch.long),
+                                     torch.tensor(values, dtype=torch.float32), (len(id_lists), buckets),
+                                     check_invariants=True)
+    with warnings.catch_warnings():
+        # CSR is "beta" in torch; sparse.mm with it is what makes a full-batch step cheap.
+        warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
+        return matrix.coalesce().to_sparse_csr()
 
 
 def fit_ngram(train: Sequence[Example], heads: dict[str, list[str]], buckets: int = DEFAULT_BUCKETS,
-              epochs: int = 8, batch_size: int = 32, lr: float = 0.1,
-              seed: int = 7, on_step: Callable[[int, int, float], None] | None = None
-              ) -> tuple[NgramClassifier, dict]:
-    """Adam over mini-batches; returns the classifier and a small training summary."""
+              epochs: int = 200, lr: float = 0.05, l2: float = 1e-4, seed: int = 7,
+              on_step: Callable[[int, int, float], None] | None = None,
+              example_weights: Sequence[float] | None = None) -> tuple[NgramClassifier, dict]:
+    """Full-batch Adam for ``epochs`` steps; returns the classifier and a small training summary.
+
+    ``example_weights`` scale single examples' losses (e.g. the few short written posts,
+    which stand for the short forum replies and comments the monitor mostly reads).
+    """
     if not train:
         raise ValueError("no training examples")
     torch.manual_seed(seed)
-    loss_fn = HeadLoss(heads, train)  # checks every gold value is a known class
-    features = [ngram_ids(join_title(e.title, e.body), buckets) for e in train]
-    net = NgramNet(buckets, sum(len(v) for v in heads.values()), sparse=True)
-    # Sparse updates: a batch touches a few thousand of the table's rows, and dense
-    # Adam over the whole table made each step ~100x slower.
-    optimisers = [torch.optim.SparseAdam([net.bag.weight], lr=lr), torch.optim.Adam([net.bias], lr=lr)]
-    order = list(range(len(train)))
-    shuffle = random.Random(seed).shuffle
-    steps_per_epoch = (len(order) + batch_size - 1) // batch_size
-    total, step, loss_value = steps_per_epoch * epochs, 0, 0.0
-    net.train()
-    for _ in range(epochs):
-        shuffle(order)
-        for start in range(0, len(order), batch_size):
-            rows = order[start:start + batch_size]
-            logits = net(*pack([features[i] for i in rows]))
-            loss = loss_fn(logits, rows)
-            for optimiser in optimisers:
-                optimiser.zero_grad()
-            loss.backward()
-            for optimiser in optimisers:
-                optimiser.step()
-            step, loss_value = step + 1, float(loss.detach())
-            if on_step:
-                on_step(step, total, loss_value)
-    summary = {"examples": len(train), "epochs": epochs, "steps": step, "final_loss": round(loss_value, 4),
-               "buckets": buckets, "lr": lr}
-    # Inference and saving use the plain (dense) layer.
-    dense = NgramNet(buckets, net.bias.numel())
-    dense.load_state_dict(net.state_dict())
-    return NgramClassifier(dense, heads, buckets), summary
+    loss_fn = HingeHeadLoss(heads, train, example_weights)
+    id_lists = [ngram_ids(join_title(e.title, e.body), buckets) for e in train]
+    idf = document_idf(id_lists, buckets)
+    features = feature_matrix(id_lists, idf, buckets)
+    outputs = sum(len(v) for v in heads.values())
+    weight = torch.zeros(buckets, outputs, requires_grad=True)
+    bias = torch.zeros(outputs, requires_grad=True)
+    optimiser = torch.optim.Adam([weight, bias], lr=lr)
+    loss_value = 0.0
+    for step in range(1, epochs + 1):
+        loss = loss_fn(torch.sparse.mm(features, weight) + bias) + l2 * (weight ** 2).sum()
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        loss_value = float(loss.detach())
+        if on_step:
+            on_step(step, epochs, loss_value)
+    net = NgramNet(buckets, outputs)
+    with torch.no_grad():
+        net.bag.weight.copy_(weight)
+        net.bias.copy_(bias)
+    summary = {"examples": len(train), "epochs": epochs, "steps": epochs, "final_loss": round(loss_value, 4),
+               "buckets": buckets, "lr": lr, "l2": l2, "loss": "squared hinge, one-vs-rest, class-balanced"}
+    return NgramClassifier(net, heads, buckets, idf=idf, scale=DEFAULT_SCALE), summary

@@ -1,8 +1,8 @@
 """``minsheng train --kind ngram``: labels ⨝ shared texts → the fixed dev split → n-gram fit → metrics.
 
-Uses the same topic-held-out dev ids as the BERT run (nlp/data/labels/dev_ids.txt)
-so the figures compare like for like; with no usable ids file (other labels, other
-data) it makes a fresh topic split and writes it there. The checkpoint is written
+Uses the recorded topic-held-out split (nlp/data/labels/dev_ids.txt, train_ids.txt;
+see ``nlp.training.split``) that the BERT run uses too, so the figures compare like for
+like; labels added since are placed by topic group and the files extended. The checkpoint is written
 beside the output and swapped in at the end, so a failed run keeps the model in use.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from nlp.blend import LEXICON_WEIGHT
 from nlp.category import LexiconCategoryModel
 from nlp.ngram import DEFAULT_BUCKETS, NgramClassifier
 from nlp.taxonomy import Taxonomy
-from nlp.training.blend_weight import pick_lexicon_weight
+from nlp.training.blend_weight import SCALES, pick_lexicon_weight
 from nlp.training.compare import compare_modes, complaint_scores
 from nlp.training.corpus import (LABELS_DIR, REPO, SHARED_DIR, WRITTEN, CorpusError, Example, dev_keys_hash,
                                  join_labels, load_labels, load_messages, load_written, shared_available,
@@ -29,7 +29,7 @@ from nlp.training.corpus import (LABELS_DIR, REPO, SHARED_DIR, WRITTEN, CorpusEr
 from nlp.training.finetune import head_values
 from nlp.training.ngram_fit import fit_ngram
 from nlp.training.reporting import Reporter, publish_checkpoint
-from nlp.training.topics import Doc, split_groups, topic_groups
+from nlp.training.split import recorded_split
 
 HEADS = ["level1", "complaint", "appeal"]
 
@@ -50,28 +50,14 @@ class NgramOptions(BaseModel):
     dev_fraction: float = Field(default=0.2, gt=0, lt=1)
     seed: int = 7
     buckets: int = Field(default=DEFAULT_BUCKETS, ge=1024)
-    epochs: int = Field(default=8, ge=1)
-    lr: float = Field(default=0.1, gt=0)
+    epochs: int = Field(default=200, ge=1)  # full-batch steps
+    lr: float = Field(default=0.05, gt=0)
+    l2: float = Field(default=1e-4, ge=0)
+    # Loss weight of a written post against a message: they stand for the short replies
+    # and comments the monitor mostly reads, of which the message board has none.
+    written_weight: float = Field(default=4.0, gt=0)
     # Folds for choosing the blend's lexicon weight on the training labels (1: keep the default).
     weight_folds: int = Field(default=3, ge=1)
-
-
-def _split(examples: list[Example], messages: list, options: NgramOptions) -> tuple[list[Example], list[Example]]:
-    """The recorded dev ids when they all name labelled messages, else a fresh topic split."""
-    keys = {e.key for e in examples}
-    if options.dev_ids.is_file():
-        dev_keys = set(options.dev_ids.read_text(encoding="utf-8").split())
-        if dev_keys and dev_keys <= keys and len(dev_keys) < len(keys):
-            return [e for e in examples if e.key not in dev_keys], [e for e in examples if e.key in dev_keys]
-    groups = topic_groups([Doc(m.key, m.content, m.user, m.title) for m in messages])
-    group_of = {m.key: g for m, g in zip(messages, groups)}
-    train_idx, dev_idx = split_groups([group_of[e.key] for e in examples],
-                                      [str(e.labels["level1"]) for e in examples], options.dev_fraction, options.seed)
-    train, dev = [examples[i] for i in train_idx], [examples[i] for i in dev_idx]
-    if train and dev:
-        options.dev_ids.parent.mkdir(parents=True, exist_ok=True)
-        options.dev_ids.write_text("".join(f"{e.key}\n" for e in sorted(dev, key=lambda e: e.key)), encoding="utf-8")
-    return train, dev
 
 
 def _references(paths: list[Path], dev_keys: list[str]) -> dict:
@@ -98,26 +84,30 @@ def train_ngram(options: NgramOptions, progress: bool | None = None) -> dict:
     taxonomy = Taxonomy.load(options.taxonomy)
     messages = load_messages(options.shared_dir)
     examples = join_labels(load_labels(options.labels), messages)
-    train, dev = _split(examples, messages, options)
+    train, dev = recorded_split(examples, messages, options.dev_ids, options.dev_fraction, options.seed)
     if not train or not dev:
         raise CorpusError(f"{len(examples)} labelled messages fall into too few topic groups to hold out a dev set")
     written_train, written_dev = split_written(load_written(options.written))
     heads = head_values(taxonomy, HEADS)
     lexicon = LexiconCategoryModel(taxonomy)
 
-    def fit(examples: list[Example], on_step: Any = None) -> NgramClassifier:
-        return fit_ngram(examples, heads, options.buckets, options.epochs, lr=options.lr, seed=options.seed,
-                         on_step=on_step)[0]
+    def fit(examples: list[Example], on_step: Any = None) -> tuple[NgramClassifier, dict]:
+        weights = [options.written_weight if e.key.startswith("written:") else 1.0 for e in examples]
+        return fit_ngram(examples, heads, options.buckets, options.epochs, lr=options.lr, l2=options.l2,
+                         seed=options.seed, on_step=on_step, example_weights=weights)
 
-    weight, weight_curve = LEXICON_WEIGHT, {}
+    weight, scale, weight_curve = LEXICON_WEIGHT, None, {}
     if options.weight_folds > 1:
-        with report.task("lexicon weight, cross-validated") as step:
-            weight, weight_curve = pick_lexicon_weight(train + written_train, fit, lexicon, taxonomy,
-                                                       options.weight_folds,
-                                                       on_fold=lambda done, total: step(done, total, 0.0))
+        with report.task("lexicon weight and scale, cross-validated") as step:
+            weight, scale, weight_curve = pick_lexicon_weight(train + written_train, lambda e: fit(e)[0],
+                                                              lexicon, taxonomy,
+                                                              options.weight_folds,
+                                                              on_fold=lambda done, total: step(done, total, 0.0),
+                                                              scales=SCALES)
     with report.task("n-gram training") as step:
-        classifier, summary = fit_ngram(train + written_train, heads, options.buckets, options.epochs, lr=options.lr,
-                                        seed=options.seed, on_step=step)
+        classifier, summary = fit(train + written_train, on_step=step)
+    if scale is not None:
+        classifier.scale = scale
     results = compare_modes(dev, classifier, taxonomy, lexicon, LexiconComplaintModel(), weight)
     written = complaint_scores(written_dev, classifier, taxonomy, lexicon, LexiconComplaintModel(), weight)
     # The two targets count equally; ties go to the simpler option (MODES order).
@@ -126,9 +116,10 @@ def train_ngram(options: NgramOptions, progress: bool | None = None) -> dict:
         "kind": "ngram",
         "data": {"labelled": len(examples), "train": len(train), "dev": len(dev),
                  "written_train": len(written_train), "written_dev": len(written_dev)},
-        "options": json.loads(options.model_dump_json(include={"seed", "buckets", "epochs", "lr"})),
+        "options": json.loads(options.model_dump_json(include={"seed", "buckets", "epochs", "lr", "l2", "written_weight"})),
         "training": summary, "dev": results, "written_dev": written, "default_mode": mode,
-        "lexicon_weight": weight, "lexicon_weight_cv_level1_macro_f1": weight_curve,
+        "lexicon_weight": weight, "score_scale": classifier.scale,
+        "lexicon_weight_cv_level1_macro_f1": weight_curve,
         "dev_keys_hash": dev_keys_hash([e.key for e in dev]),
         "reference_dev": _references(options.reference_metrics, [e.key for e in dev]),
         "training_seconds": round(time.monotonic() - started, 1),
