@@ -51,7 +51,8 @@ def main() -> None:
 
         from nlp.model import ModelError
 
-        if isinstance(exc, click.ClickException):
+        # Newer typer vendors click: its usage errors derive from typer.TyperException, not click's.
+        if isinstance(exc, (click.ClickException, getattr(typer, "TyperException", click.ClickException))):
             exc.show()
             sys.exit(exc.exit_code)
         if isinstance(exc, ModelError):
