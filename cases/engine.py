@@ -11,6 +11,7 @@ batch. A batch costs a few dozen statements whatever its size.
 """
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +33,8 @@ from cases.rules import priority_from_urgency
 from cases.simhash import features, simhash, to_hex
 from cases.sla import due_for
 from index.models import Case, Post, PostTag
+
+log = logging.getLogger(__name__)
 
 RoutingFn = Callable[[PostTag], "str | None"]
 
@@ -112,6 +115,8 @@ class CaseEngine:
                     continue
                 if self._needs_location(tag):
                     if queue_for_location(session, post, tag, now=now, already_queued=post.id in queued) is not None:
+                        log.info("post %s waits for a location", post.id,
+                                 extra={"post_id": post.id, "source": post.source_id})
                         queued.add(post.id)
                         report.queued.append(post.id)
                         complaints.append((post, tag))
@@ -121,6 +126,10 @@ class CaseEngine:
                 complaints.append((post, tag))
                 attached.add(post.id)
                 case, opened = self._place(session, post, tag, batch)
+                # A duty officer traces a post to its case by the post id in the log.
+                log.log(logging.INFO if opened else logging.DEBUG, "post %s %s case %s", post.id,
+                        "opened" if opened else "joined", case.id,
+                        extra={"post_id": post.id, "case_id": case.id, "source": post.source_id})
                 touch = touched.setdefault(case.id, Touch(case, post.published_at, opened))
                 touch.event_time = max(touch.event_time, post.published_at)
                 touch.opened = touch.opened or opened

@@ -1,6 +1,7 @@
 """Matching posts into cases and the early-warning rules, end to end on SQLite."""
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -241,3 +242,14 @@ def test_same_author_on_another_platform_is_not_a_repost(store, make_post, engin
         other = make_post(session, GLASS[0], at=NOW - timedelta(hours=2), author="7", source="video-1",
                           source_kind="douyin", kind="comment")
         assert engine.process(session, [other], now=NOW).duplicates == []
+
+
+def test_the_log_traces_a_post_to_its_case(store, make_post, engine_factory, caplog):
+    engine = engine_factory()
+    with caplog.at_level(logging.DEBUG, logger="cases.engine"), store.session() as session:
+        first = make_post(session, GLASS[0], at=NOW - timedelta(hours=2), author="a0")
+        second = make_post(session, GLASS[1], at=NOW - timedelta(hours=1), author="a1")
+        engine.process(session, [first, second], now=NOW)
+    events = [(r.getMessage().split()[2], r.post_id, r.case_id) for r in caplog.records if hasattr(r, "case_id")]
+    case_id = events[0][2]
+    assert events == [("opened", first[0].id, case_id), ("joined", second[0].id, case_id)]
