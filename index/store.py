@@ -13,7 +13,10 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.util import identity_key
 
 from index.migrate import upgrade_to_head
 from index.models import CrawlRun, CrawlState, Source
@@ -93,11 +96,19 @@ class Store:
 
     def put_state(self, session: Session, source_id: str, key: str, value: dict[str, Any],
                   *, now: datetime) -> None:
-        row = session.get(CrawlState, (source_id, key))
-        if row is None:
-            session.add(CrawlState(source_id=source_id, key=key, value=value, updated_at=now))
-        else:
-            row.value, row.updated_at = value, now
+        """Insert or update in one statement.
+
+        Crawl workers sharing a frontier may save the same key at the same moment; a
+        read-then-insert would let both insert and one fail on the primary key.
+        """
+        insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        statement = insert(CrawlState).values(source_id=source_id, key=key, value=value, updated_at=now)
+        session.execute(statement.on_conflict_do_update(
+            index_elements=["source_id", "key"],
+            set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at}))
+        cached = session.identity_map.get(identity_key(CrawlState, (source_id, key)))
+        if cached is not None:
+            session.expire(cached)  # the statement bypassed the ORM: reload on next read
 
     # -- crawl runs ----------------------------------------------------------------------
     def start_run(self, source_id: str, kind: str, *, trigger: str, pid: int | None,

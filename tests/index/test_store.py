@@ -11,7 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 
 from index.migrate import alembic_config, current_revision, head_revision
-from index.models import Base
+from index.models import Base, CrawlState
 from index.store import Store
 
 NOW = datetime(2025, 6, 2, 3, 0, tzinfo=timezone.utc)
@@ -68,6 +68,12 @@ def test_crawl_state_round_trip(store_url: str) -> None:
     assert store.get_state("s1", "thread:9") == {"replies": 4, "last_pid": 41}
     assert store.get_states("s1", "thread:") == {"thread:9": {"replies": 4, "last_pid": 41}}
     assert store.get_state("s1", "thread:10") is None
+    # One statement per save: a row already loaded in the session is read fresh after it.
+    with store.session() as session:
+        loaded = session.get(CrawlState, ("s1", "thread:9"))
+        store.put_state(session, "s1", "thread:9", {"replies": 5}, now=NOW)
+        store.put_state(session, "s1", "thread:9", {"replies": 6}, now=NOW)
+        assert session.get(CrawlState, ("s1", "thread:9")).value == {"replies": 6} == loaded.value
     store.close()
 
 
