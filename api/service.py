@@ -7,9 +7,12 @@ POST /api/v1/admin/reload) re-reads the config; running crawls carry on.
 """
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import signal
 import threading
+from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -96,10 +99,12 @@ class Service:
             return False
 
     def stop(self) -> None:
+        """Stop the loops, the scheduler and its running crawls, and the demo sites (idempotent)."""
         self.stop_event.set()
         self.scheduler.shutdown(wait=False)
-        if self.demo_sites is not None:
-            self.demo_sites.stop()
+        sites, self.demo_sites = self.demo_sites, None
+        if sites is not None:
+            sites.stop()
 
 
 def run_service(runtime: Runtime, *, config_path: Path | None, host: str, port: int, demo: bool) -> None:
@@ -116,6 +121,15 @@ def run_service(runtime: Runtime, *, config_path: Path | None, host: str, port: 
     if demo and keys:
         app.state.demo_login_key = next(iter(keys.values()))
     signal.signal(signal.SIGHUP, lambda *_: service.reload_on_signal())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Any) -> AsyncIterator[None]:
+        yield
+        # Stop crawls here, in uvicorn's shutdown: after it returns uvicorn re-raises the
+        # SIGTERM it caught, which ends the process before a `finally` below would run.
+        await asyncio.to_thread(service.stop)
+
+    app.router.lifespan_context = lifespan
     service.start()
     print(f"民声 minsheng is running: open http://{host}:{port}/", flush=True)
     if demo and keys:
