@@ -41,6 +41,7 @@ def test_sign_in(browser, base_url, demo_home) -> None:
     page.fill("input[name=api_key]", "ms_wrong")
     page.click("form[action='/login'] button[type=submit]")
     assert "密钥无效" in page.inner_text(".error")
+    screenshot(page, "sign-in-refused")
     page.fill("input[name=api_key]", demo_home.keys["dispatch"])
     page.click("form[action='/login'] button[type=submit]")
     page.wait_for_url(base_url + "/cases")
@@ -187,6 +188,7 @@ def test_needs_location_queue_resolves_a_span(signed_in, base_url, demo_home) ->
     page.goto(base_url + "/places")
     entry = page.locator("article.place-entry", has_text=UNKNOWN_SPAN).first
     entry_id = int(entry.get_attribute("data-entry"))
+    screenshot(page, "needs-location")
     entry.locator("select[name=place_id]").select_option("m001")  # 府南社区
     entry.locator("form.resolve button").click()
     page.wait_for_url(re.compile(r"/places\?done="))
@@ -218,6 +220,7 @@ def test_viewer_sees_masked_phone_numbers(signed_in, base_url, demo_home) -> Non
     assert PHONE not in body and "138****5678" in body
     page.goto(f"{base_url}/posts/{demo_home.phone_post_id}")
     assert PHONE not in page.content() and "138****5678" in page.inner_text("main")
+    screenshot(page, "viewer-masked")
     case_link = page.locator("a.tag.case").first
     case_link.click()
     assert PHONE not in page.content()
@@ -239,6 +242,7 @@ def test_hostile_post_executes_nothing(signed_in, base_url, demo_home) -> None:
     # The RTL override never reaches the page as a live control character: ingest drops it,
     # and the templates would show it as ⟦U+202E⟧ if it were stored.
     assert "\u202e" not in page.content() and "gpj.exe" in text
+    screenshot(page, "hostile-post")
     page.locator("a.tag.case").first.click()
     assert "<script>" in page.inner_text(".timeline")
     assert page.locator("main img, main script:not([type='application/json'])").count() == 0
