@@ -1,9 +1,10 @@
 """``minsheng train --kind ngram``: labels ⨝ shared texts → the fixed dev split → n-gram fit → metrics.
 
 Uses the recorded topic-held-out split (nlp/data/labels/dev_ids.txt, train_ids.txt;
-see ``nlp.training.split``) that the BERT run uses too, so the figures compare like for
-like; labels added since are placed by topic group and the files extended. The checkpoint is written
-beside the output and swapped in at the end, so a failed run keeps the model in use.
+see ``nlp.training.split``) that the BERT run uses too, so the figures compare like
+for like; labels added since are placed by topic group and the files extended. The
+checkpoint is written beside the output and swapped in at the end, so a failed run
+keeps the model in use.
 """
 from __future__ import annotations
 
