@@ -33,6 +33,7 @@ class Appeal:
     is_complaint: bool
     score: float
     type: AppealType
+    hazard: bool = False  # a present danger is reported (see LexiconComplaintModel.reports_hazard)
 
 
 @runtime_checkable
@@ -65,15 +66,15 @@ class LexiconComplaintModel:
         Reports of hazards are complaints by definition, however short or casual the
         post: a classifier trained on long letters must not talk a gas leak down.
         """
-        counts = self.counts(f"{title}\n{text}")
-        return bool(counts["hazard"]) and not counts["ad"]
+        return self.assess(title, text).hazard
 
     def assess(self, title: str, text: str) -> Appeal:
         counts = self.counts(f"{title}\n{text}")
         raw = sum(WEIGHTS[g] * n for g, n in counts.items())
         score = 1.0 / (1.0 + math.exp(-SLOPE * (raw - BIAS)))
         is_complaint = score >= self.threshold
-        return Appeal(is_complaint, round(score, 4), _appeal_type(is_complaint, counts))
+        hazard = bool(counts["hazard"]) and not counts["ad"]
+        return Appeal(is_complaint, round(score, 4), _appeal_type(is_complaint, counts), hazard)
 
 
 def _appeal_type(is_complaint: bool, counts: dict[str, int]) -> AppealType:

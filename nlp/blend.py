@@ -134,8 +134,7 @@ class BlendedComplaintModel:
         from_model = self.model.assess(title, text)
         from_lexicon = self.lexicon.assess(title, text)
         score = (1 - self.lexicon_share) * from_model.score + self.lexicon_share * from_lexicon.score
-        reports_hazard = getattr(self.lexicon, "reports_hazard", None)
-        if reports_hazard is not None and reports_hazard(title, text):
+        if from_lexicon.hazard:
             score = max(score, from_lexicon.score)  # a reported danger is a complaint
         is_complaint = score >= self.threshold
         prediction = self.model.classifier.predict_post(title, text)

@@ -31,7 +31,7 @@ class HingeHeadLoss:
                  example_weights: Sequence[float] | None = None) -> None:
         base = HeadLoss(heads, examples)  # gold indices; unknown values are a CorpusError there
         scale = torch.tensor(list(example_weights) if example_weights is not None else [1.0] * len(examples))
-        self.parts: list[tuple[str, slice, torch.Tensor, torch.Tensor, torch.Tensor, float]] = []
+        self.parts: list[tuple[slice, torch.Tensor, torch.Tensor, torch.Tensor, float]] = []
         for head, part in base.slices.items():
             gold = base.targets[head]
             rows = (gold != IGNORE).nonzero().flatten()
@@ -44,11 +44,11 @@ class HingeHeadLoss:
             row_weight = (len(kept) / (present * counts[kept])) * scale[rows]
             signs = torch.full((len(rows), part.stop - part.start), -1.0)
             signs[torch.arange(len(rows)), kept] = 1.0
-            self.parts.append((head, part, rows, signs, row_weight, HEAD_WEIGHTS.get(head, 1.0)))
+            self.parts.append((part, rows, signs, row_weight, HEAD_WEIGHTS.get(head, 1.0)))
 
     def __call__(self, outputs: torch.Tensor) -> torch.Tensor:
         total = outputs.new_zeros(())
-        for _, part, rows, signs, row_weight, head_weight in self.parts:
+        for part, rows, signs, row_weight, head_weight in self.parts:
             losses = (torch.clamp(1 - signs * outputs[rows, part], min=0) ** 2).sum(dim=1)
             total = total + head_weight * (losses * row_weight).mean()
         return total
