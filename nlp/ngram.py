@@ -1,7 +1,7 @@
 """A character n-gram linear classifier: hashed 1–3-grams of title+text → per-head softmax.
 
-A post's hashed character n-grams, TF-IDF weighted (sublinear counts times the
-training documents' idf, L2-normalised per post), feed one ``nn.EmbeddingBag`` whose
+A post's hashed character n-grams, TF-IDF weighted (counts times the training
+documents' idf, L2-normalised per post), feed one ``nn.EmbeddingBag`` whose
 "embedding" width is the number of outputs: the whole model is a linear layer over
 sparse features, the classic linear text classifier. ``nlp.training.ngram_fit``
 trains it as a one-vs-rest squared-hinge machine; ``scale`` turns its margins into
@@ -55,11 +55,11 @@ def ngram_ids(text: str, buckets: int, max_n: int = 3, max_chars: int = MAX_CHAR
     return ids or [0]
 
 
-def tfidf(ids: Sequence[int], idf: torch.Tensor) -> tuple[list[int], list[float]]:
-    """Unique ids and their weights: (1 + log count) x idf, L2-normalised."""
+def tfidf(ids: Sequence[int], idf: torch.Tensor, sublinear: bool = True) -> tuple[list[int], list[float]]:
+    """Unique ids and their weights: count (or 1 + log count) x idf, L2-normalised."""
     counts = Counter(ids)
     unique = list(counts)
-    weights = [(1.0 + math.log(counts[i])) * float(idf[i]) for i in unique]
+    weights = [((1.0 + math.log(counts[i])) if sublinear else float(counts[i])) * float(idf[i]) for i in unique]
     norm = math.sqrt(sum(w * w for w in weights)) or 1.0
     return unique, [w / norm for w in weights]
 
@@ -102,12 +102,14 @@ class NgramClassifier:
     """Inference (and saving) for a trained NgramNet with named output heads."""
 
     def __init__(self, net: NgramNet, heads: dict[str, list[str]], buckets: int, max_n: int = 3,
-                 name: str = "minsheng-char-ngram", idf: torch.Tensor | None = None, scale: float = 1.0) -> None:
+                 name: str = "minsheng-char-ngram", idf: torch.Tensor | None = None, scale: float = 1.0,
+                 sublinear: bool = True) -> None:
         self.net = net.eval()
         self.heads = {h: list(v) for h, v in heads.items()}
         self.buckets = buckets
         self.max_n = max_n
         self.idf = idf  # None: the mean-pooled variant
+        self.sublinear = sublinear  # term frequency as 1 + log(count), else the raw count
         # Margins x scale → softmax; the blend's cross-validation may change it (clear the cache).
         self.scale = scale
         self._name = name
@@ -127,7 +129,7 @@ class NgramClassifier:
         with torch.inference_mode():
             if self.idf is None:
                 return self.net(*pack(ids))
-            weighted = [tfidf(row, self.idf) for row in ids]
+            weighted = [tfidf(row, self.idf, self.sublinear) for row in ids]
             return self.net(*pack([u for u, _ in weighted], [w for _, w in weighted]))
 
     def clear_cache(self) -> None:
@@ -167,7 +169,8 @@ class NgramClassifier:
         """config.json (kind, mode, heads, hashing) and the weights, in ``directory``."""
         directory.mkdir(parents=True, exist_ok=True)
         config = {"minsheng_kind": KIND, "minsheng_mode": mode, "minsheng_name": self._name,
-                  "buckets": self.buckets, "max_n": self.max_n, "scale": self.scale, "heads": self.heads,
+                  "buckets": self.buckets, "max_n": self.max_n, "scale": self.scale,
+                  "tf": "log" if self.sublinear else "raw", "heads": self.heads,
                   **(extra or {})}
         (directory / "config.json").write_text(json.dumps(config, ensure_ascii=False, indent=1) + "\n",
                                                encoding="utf-8")
@@ -185,6 +188,9 @@ class NgramClassifier:
             heads = {str(h): [str(v) for v in values] for h, values in config["heads"].items()}
             buckets, max_n = int(config["buckets"]), int(config.get("max_n", 3))
             scale = float(config.get("scale", 1.0))
+            tf = config.get("tf", "log")  # checkpoints before "tf" was saved used log counts
+            if tf not in ("log", "raw"):
+                raise ValueError(f"unknown tf {tf!r}")
             tensors = load_file(str(directory / WEIGHTS))
             idf = tensors.pop("idf", None)
             net = NgramNet(buckets, sum(len(v) for v in heads.values()), weighted=idf is not None)
@@ -192,4 +198,5 @@ class NgramClassifier:
         except (OSError, ValueError, KeyError, TypeError, RuntimeError, AttributeError, SafetensorError) as exc:
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise ModelError(f"{directory}: cannot load the n-gram model ({first})") from None
-        return cls(net, heads, buckets, max_n, str(config.get("minsheng_name") or "minsheng-char-ngram"), idf, scale)
+        return cls(net, heads, buckets, max_n, str(config.get("minsheng_name") or "minsheng-char-ngram"), idf, scale,
+                   sublinear=tf == "log")

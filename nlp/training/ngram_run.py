@@ -54,6 +54,8 @@ class NgramOptions(BaseModel):
     epochs: int = Field(default=200, ge=1)  # full-batch steps
     lr: float = Field(default=0.05, gt=0)
     l2: float = Field(default=1e-4, ge=0)
+    # Term frequency as 1 + log(count) instead of the raw count (raw scored better here).
+    sublinear_tf: bool = False
     # Loss weight of a written post against a message: they stand for the short replies
     # and comments the monitor mostly reads, of which the message board has none.
     written_weight: float = Field(default=4.0, gt=0)
@@ -95,7 +97,8 @@ def train_ngram(options: NgramOptions, progress: bool | None = None) -> dict:
     def fit(examples: list[Example], on_step: Any = None) -> tuple[NgramClassifier, dict]:
         weights = [options.written_weight if e.key.startswith("written:") else 1.0 for e in examples]
         return fit_ngram(examples, heads, options.buckets, options.epochs, lr=options.lr, l2=options.l2,
-                         seed=options.seed, on_step=on_step, example_weights=weights)
+                         seed=options.seed, on_step=on_step, example_weights=weights,
+                         sublinear=options.sublinear_tf)
 
     weight, scale, weight_curve = LEXICON_WEIGHT, None, {}
     if options.weight_folds > 1:
@@ -117,7 +120,8 @@ def train_ngram(options: NgramOptions, progress: bool | None = None) -> dict:
         "kind": "ngram",
         "data": {"labelled": len(examples), "train": len(train), "dev": len(dev),
                  "written_train": len(written_train), "written_dev": len(written_dev)},
-        "options": json.loads(options.model_dump_json(include={"seed", "buckets", "epochs", "lr", "l2", "written_weight"})),
+        "options": json.loads(options.model_dump_json(include={"seed", "buckets", "epochs", "lr", "l2", "sublinear_tf",
+                                                                    "written_weight"})),
         "training": summary, "dev": results, "written_dev": written, "default_mode": mode,
         "lexicon_weight": weight, "score_scale": classifier.scale,
         "lexicon_weight_cv_level1_macro_f1": weight_curve,

@@ -5,10 +5,11 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 
 from nlp.checkpoint import ModelError, checkpoint_lexicon_weight, load_classifier
 from nlp.config import NlpConfig
-from nlp.ngram import NgramClassifier, ngram_ids
+from nlp.ngram import NgramClassifier, ngram_ids, tfidf
 from nlp.schema import TagInput
 from nlp.tagger import Tagger
 from nlp.taxonomy import Taxonomy
@@ -27,6 +28,15 @@ def test_ngram_ids_are_stable_and_normalised() -> None:
     assert ngram_ids("", 64) == [0] and all(0 <= i < 64 for i in ngram_ids("一二三四五", 64))
 
 
+def test_tfidf_weighs_raw_or_log_counts_and_normalises() -> None:
+    idf = torch.tensor([1.0, 2.0, 1.0])
+    ids, raw = tfidf([0, 0, 0, 1], idf, sublinear=False)
+    assert ids == [0, 1] and raw[0] / raw[1] == pytest.approx(3 / 2)
+    _, log = tfidf([0, 0, 0, 1], idf, sublinear=True)
+    assert log[0] / log[1] == pytest.approx((1 + torch.log(torch.tensor(3.0)).item()) / 2)
+    assert sum(w * w for w in raw) == pytest.approx(1.0) and sum(w * w for w in log) == pytest.approx(1.0)
+
+
 def test_fit_learns_separable_heads_and_reloads(tmp_path: Path) -> None:
     shared, labels = _write_synthetic(tmp_path)
     examples = join_labels(load_labels([labels]), load_messages(shared))
@@ -41,6 +51,18 @@ def test_fit_learns_separable_heads_and_reloads(tmp_path: Path) -> None:
     classifier.save(tmp_path / "ckpt", "model")
     loaded = load_classifier(tmp_path / "ckpt")
     assert isinstance(loaded, NgramClassifier) and loaded.predict(texts) == predictions
+    assert not loaded.sublinear  # raw term counts are the default and survive saving
+    config = json.loads((tmp_path / "ckpt" / "config.json").read_text(encoding="utf-8"))
+    assert config["tf"] == "raw"
+    del config["tf"]  # a checkpoint saved before the flag existed weighed log counts
+    (tmp_path / "ckpt" / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    assert load_classifier(tmp_path / "ckpt").sublinear
+    config["tf"] = "squared"
+    (tmp_path / "ckpt" / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    with pytest.raises(ModelError, match="unknown tf 'squared'"):
+        load_classifier(tmp_path / "ckpt")
+    classifier.save(tmp_path / "ckpt", "model")
+    loaded = load_classifier(tmp_path / "ckpt")
     loaded.prefetch([(e.title, e.body) for e in examples[:3]])
     assert loaded.predict_post(examples[0].title, examples[0].body).level1 == predictions[0].level1
 
