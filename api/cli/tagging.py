@@ -44,7 +44,7 @@ eval_app = typer.Typer(help="Measure a stage against labelled data.", no_args_is
 
 
 def train_cmd(
-    kind: Annotated[str, typer.Option("--kind", help="ngram (minutes; the shipped default) or bert (the small transformer, ~45 min)")] = "ngram",
+    kind: Annotated[str, typer.Option("--kind", help="ngram (minutes; the shipped default) or bert (the small transformer, ~15 min)")] = "ngram",
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Checkpoint folder (default: nlp/models/default for ngram, nlp/models/bert for bert)")] = None,
     ablation: Annotated[bool, typer.Option("--ablation/--no-ablation", help="Also fine-tune without pre-training and record both")] = False,
     shared: Annotated[Optional[Path], typer.Option("--shared", help="Folder with messages.jsonl (default: ../shared/data/wenzheng)")] = None,
