@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import pickle
 import re
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,10 +99,7 @@ class Segmenter:
                 if len(parts) >= 3:
                     tags[parts[0]] = parts[2]
         if cache is not None:
-            tmp = cache.with_suffix(".tmp")
-            with tmp.open("wb") as handle:
-                pickle.dump(tags, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            tmp.replace(cache)
+            _write_cache(cache, tags)
         return tags
 
     @property
@@ -172,6 +171,25 @@ SUBWORD_MARK = "|"
 def search_words(words: Iterable[str]) -> list[str]:
     """Lowercase, drop punctuation/whitespace tokens."""
     return [w.lower() for w in (raw.strip() for raw in words) if w and not _NOT_WORD.match(w)]
+
+
+def _write_cache(cache: Path, tags: dict[str, str]) -> None:
+    """Pickle ``tags`` to ``cache`` atomically; a cache that cannot be written only costs start-up time.
+
+    Each writer gets its own temporary file: crawl processes that start together
+    build the same cache, and a shared temporary name let one rename the other's
+    file away mid-write.
+    """
+    try:
+        handle, tmp = tempfile.mkstemp(dir=cache.parent, prefix=f"{cache.stem}.", suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(handle, "wb") as out:
+            pickle.dump(tags, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, cache)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def read_lexicon(path: Path) -> list[tuple[str, str]]:
