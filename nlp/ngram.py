@@ -55,7 +55,7 @@ def ngram_ids(text: str, buckets: int, max_n: int = 3, max_chars: int = MAX_CHAR
     return ids or [0]
 
 
-def tfidf(ids: Sequence[int], idf: torch.Tensor, sublinear: bool = True) -> tuple[list[int], list[float]]:
+def tfidf(ids: Sequence[int], idf: torch.Tensor, sublinear: bool) -> tuple[list[int], list[float]]:
     """Unique ids and their weights: count (or 1 + log count) x idf, L2-normalised."""
     counts = Counter(ids)
     unique = list(counts)

@@ -55,7 +55,7 @@ class HingeHeadLoss:
 
 
 def feature_matrix(id_lists: Sequence[Sequence[int]], idf: torch.Tensor, buckets: int,
-                   sublinear: bool = True) -> torch.Tensor:
+                   sublinear: bool) -> torch.Tensor:
     """Rows of TF-IDF weights as one sparse CSR matrix (examples x buckets)."""
     rows, cols, values = [], [], []
     for row, ids in enumerate(id_lists):
