@@ -109,7 +109,7 @@ def metrics_summary(metrics: dict, output_dir: str) -> str:
 @eval_app.command("nlp")
 def eval_nlp(
     ctx: typer.Context,
-    data: Annotated[Path, typer.Option("--data", help="JSON lines: text, [title], is_complaint, level1, level3, place")],
+    data: Annotated[Path, typer.Option("--data", help="JSON lines: text and any of title, is_complaint, level1, level3, place")],
 ) -> None:
     """Score the configured tagger against a labelled JSON-lines file."""
     from nlp.checkpoint import ModelError
