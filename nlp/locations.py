@@ -1,15 +1,14 @@
 """Finding place mentions in text: gazetteer names plus shape patterns.
 
-Three passes over one segmented text, earlier passes owning their spans:
+Passes over one segmented text, earlier passes owning their spans:
 
-1. junctions (``A路与B路交叉口``, ``A路B路口``, ``A路口``);
-2. gazetteer surfaces, longest match first; short abbreviations only on word
-   boundaries and, when they are everyday words (新兴, 建设), only before a place cue;
-3. shape patterns anchored on a suffix: house numbers (南大园300号 → address), roads
-   (…路/街/大道/巷/弄), compounds (…小区/花园/家园/苑/公寓/新村/大厦), communities,
-   streets/towns, districts and cities. The name in front of a suffix is grown
-   leftwards over noun-like words (jieba tags n*/ns/nz/j/b/m/eng, unknown words),
-   which keeps 经过 and 我们 out of 经过中山路 and 我们小区.
+1. junctions (A路与B路交叉口, A路B路口, A路/B路, A路近B路, A路口);
+2. gazetteer surfaces, longest match first; short names only on word boundaries, not
+   as the head of another name (福明|路, 西园|小区) nor as a gate (医院|南门), and
+   everyday words (新兴, 建设) only before a place cue;
+3. shapes anchored on a suffix: roads, compounds, communities, streets, districts,
+   cities, their names grown leftwards by nlp.stems; then compounds with everyday
+   endings where the context says "compound" (nlp.compounds); house numbers last.
 
 Mentions that are not in the gazetteer are still returned, with no candidates.
 """
@@ -18,44 +17,41 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from nlp.compounds import CompoundFinder
 from nlp.gazetteer import Gazetteer
+from nlp.junctions import JUNCTION, NEAR, second_road_is_name
 from nlp.resolve import Mention
 from nlp.segmenter import Segmenter, Token
+from nlp.stems import COMMON_WORD_FREQ, NOMINAL_TAGS, PLACE_TAGS, StemFinder
 
-_ROAD = r"(?:大道|路|街|巷|弄)"
-_JUNCTION = re.compile(
-    rf"(?P<a>[\u4e00-\u9fff0-9]{{1,8}}?{_ROAD})(?:与|和|跟|同|、|/)?(?P<b>[\u4e00-\u9fff0-9]{{1,8}}?{_ROAD})"
-    r"(?:的|那个|这个|那|这)?(?:交叉路口|交叉口|十字路口|丁字路口|交汇处|交界处|路口|口)"
-    rf"|(?P<one>[\u4e00-\u9fff0-9]{{1,8}}?(?:大道|路|街))口(?![\u4e00-\u9fff]?[罩腔号岸碑])")
 _HOUSE_NUMBER = re.compile(r"(?<![0-9月])\d{1,5}(?:-\d{1,4})?号(?![线码位])(?:\d{1,3}(?:栋|幢|单元|室|楼))*")
 _SUFFIXES: tuple[tuple[str, str], ...] = (
     ("小区", "compound"), ("花园", "compound"), ("家园", "compound"), ("花苑", "compound"),
-    ("公寓", "compound"), ("新村", "compound"), ("大厦", "compound"), ("苑", "compound"),
+    ("公寓", "compound"), ("新村", "compound"), ("大厦", "compound"), ("华庭", "compound"),
+    ("名邸", "compound"), ("华府", "compound"), ("公馆", "compound"), ("苑", "compound"),
     ("社区", "community"), ("村", "community"), ("街道", "street"), ("镇", "street"), ("乡", "street"),
     ("大道", "road"), ("路", "road"), ("街", "road"), ("巷", "road"), ("弄", "road"),
     ("区", "district"), ("县", "district"), ("市", "city"), ("省", "city"),
 )
 _SUFFIX_TYPE = dict(_SUFFIXES)
 _ANCHOR = re.compile("|".join(s for s, _ in _SUFFIXES))
-# Words that may form a place name's stem; verbs, pronouns, particles, places-words
-# such as 门口/旁边 (tag s/f) end it.
-_NOMINAL_TAGS = frozenset({"n", "nr", "nrt", "nrfg", "ns", "nz", "nl", "ng", "j", "b", "m", "eng", "a", "an"})
-_PLACE_TAGS = frozenset({"ns", "nz", "nr", "nrt", "j", "eng"})
-# Function characters that jieba's HMM glues onto the front of unknown names (对东六路, 问问A7县).
-_LEADING_FUNCTION = re.compile(r"^[在对从往向离到于是系这那把被给跟和与及问说去来让叫就也都还又再年月日]+")
+# Suffixes that only ever end a name, so one common noun may be the whole stem (学府苑).
+_NAME_ONLY_SUFFIXES = frozenset({"苑", "花苑", "家园", "新村", "华庭", "名邸", "华府", "公馆"})
 _COMPOUND_TAIL = re.compile(r"(?:小区|[一二三四五六七八九\d]期|[东西南北]区)+")
-# A word ending like this is a place of its own (春华镇), never the head of another name.
-_ADMIN_END = re.compile(r"(?:市|区|县|镇|乡|街道|社区|村)$")
 _PLACE_CUE = re.compile(r"一带|片区|辖区|这边|那边|附近|地区|境内|范围")
+# A gazetteer name right before 路/大道 is the head of a road's name: 福明|路688号, 鄞州|大道;
+# right before 小区/花园, of a compound's: 西园|小区 (西园 the community's alias).
+_ROAD_AFTER = re.compile(r"大道|路|巷|弄|街(?!道)")
+_COMPOUND_AFTER = re.compile(r"小区|花园|家园|花苑|新村|公寓|华庭|名邸|华府|公馆|苑")
+# 南门, 西门 are street names in many cities, and every compound's gates:
+# 医院南门 and 小区西门 are gates; 在南门, 南门那边 may be the street.
+_GATE = re.compile(r"[东西南北]门")
+_GATE_LEAD = frozenset("在到去从往近住和与及是、，。,. ")
 # jieba glues a name's suffix to what follows it (柳岸|路上, 晓风|公寓楼, 长庚新|村里):
 # a word that is a place suffix plus one of these is cut after the suffix.
 _LOCATIVE_TAIL = re.compile(r"(?:上|下|边|旁|里|内|外|段|楼|口|门口|附近|对面)$")
-# Characters that end many compound and village names (梧桐里, 星河湾) whatever jieba tags them.
-_NAME_CHARS = frozenset("里湾坊园庄桥塘浜港府墅")
 _ROAD_WORDS = frozenset({"路", "街", "大道", "巷", "弄"})
-MAX_STEM = 8
-# jieba frequency above which an abbreviation is treated as an everyday word.
-COMMON_WORD_FREQ = 300
+_AREA_TYPES = frozenset({"city", "district", "street", "community"})
 
 
 class LocationExtractor:
@@ -64,6 +60,8 @@ class LocationExtractor:
     def __init__(self, gazetteer: Gazetteer, segmenter: Segmenter) -> None:
         self._gazetteer = gazetteer
         self._segmenter = segmenter
+        self._stems = StemFinder(segmenter)
+        self._compounds = CompoundFinder(segmenter, self._stems)
         self._version = -1
         self._table: dict[str, list[tuple[str, float, str]]] = {}
         self._lengths: dict[str, list[int]] = {}
@@ -95,6 +93,7 @@ class LocationExtractor:
         mentions = self._junctions(text, tokens, token_at, taken)
         mentions += self._gazetteer_matches(text, starts, taken)
         mentions += self._shapes(text, tokens, token_at, taken)
+        mentions += self._compounds.find(text, tokens, token_at, taken, self._table)
         # House numbers last: they attach to a road or compound found by either pass.
         mentions = self._addresses(text, tokens, token_at, taken, mentions)
         return sorted(mentions, key=lambda m: m.start)
@@ -109,7 +108,7 @@ class LocationExtractor:
         for token in tokens:
             suffix = _ANCHOR.match(token.word)
             if (suffix and out and suffix.end() < len(token.word) and out[-1].end == token.start
-                    and self._name_part(out[-1]) and _LOCATIVE_TAIL.fullmatch(token.word[suffix.end():])):
+                    and (self._stems.name_part(out[-1]) or self._stems.whole_stem(out[-1])) and _LOCATIVE_TAIL.fullmatch(token.word[suffix.end():])):
                 split = token.start + suffix.end()
                 out += [Token(suffix.group(), "n", token.start, split),
                         Token(token.word[suffix.end():], "f", split, token.end)]
@@ -130,12 +129,17 @@ class LocationExtractor:
     def _junctions(self, text: str, tokens: Sequence[Token], token_at: list[int],
                    taken: list[bool]) -> list[Mention]:
         out: list[Mention] = []
-        for match in _JUNCTION.finditer(text):
+        position = 0
+        while (match := JUNCTION.search(text, position)) is not None:
+            position = match.start() + 1  # a rejected match may hide one that starts later
             first = "a" if match["a"] else "one"
-            suffix = 2 if match[first].endswith("大道") else 1
-            start = self._stem_start(tokens, token_at, match.end(first) - suffix, match.end(first), taken)
-            if start is None:
+            # Two roads and 路口 say "place" already: the first road's name may be common words.
+            start = self._road_start(text, tokens, token_at, match[first], match.end(first), taken,
+                                     loose=bool(match["b"]))
+            # The second road must be a whole name too: not 人民路|的杨家山路口.
+            if start is None or (match["b"] and not second_road_is_name(tokens, token_at, match)):
                 continue
+            position = match.end()
             span = text[start:match.end()]
             road_a = text[start:match.end(first)]
             entries = self._table.get(span, [])
@@ -150,7 +154,31 @@ class LocationExtractor:
             out.append(Mention(span, start, match.end(), "intersection",
                                [(pid, w) for pid, w, _ in entries], None if entries else roads))
             _take(taken, start, match.end())
+        for match in NEAR.finditer(text):
+            if any(taken[match.start("a"):match.end()]) or tokens[token_at[match.end() - 1]].end != match.end():
+                continue
+            start = self._road_start(text, tokens, token_at, match["a"], match.end("a"), taken, loose=True)
+            if start is None or not second_road_is_name(tokens, token_at, match):
+                continue  # not 中山路近|几年修了好几次路
+            roads = (self._road_candidates(text[start:match.end("a")]), self._road_candidates(match["b"]))
+            out.append(Mention(text[start:match.end()], start, match.end(), "intersection", [], roads))
+            _take(taken, start, match.end())
         return out
+
+    def _road_start(self, text: str, tokens: Sequence[Token], token_at: list[int], road: str, end: int,
+                    taken: list[bool], loose: bool) -> int | None:
+        """Where the road name ``road`` (…路, …大道), ending at ``end``, really begins."""
+        suffix = 2 if road.endswith("大道") else 1
+        start = self._stems.start(tokens, token_at, end - suffix, taken, loose=loose)
+        if start is None:
+            return None
+        # 鄞州|中山东路: a district or street named in front of the road is a mention of its own.
+        for length in self._lengths.get(text[start], ()):
+            entries = self._table.get(text[start:start + length], ())
+            if start + length <= end - suffix - 2 and entries and all(
+                    self._gazetteer.place(pid).type in _AREA_TYPES for pid, _, _ in entries):
+                return start + length
+        return start
 
     def _road_candidates(self, name: str) -> list[tuple[str, float]]:
         entries = self._table.get(name, [])
@@ -184,6 +212,13 @@ class LocationExtractor:
     def _acceptable(self, text: str, start: int, end: int, entries: list[tuple[str, float, str]],
                     starts: set[int]) -> bool:
         surface = text[start:end]
+        types = {self._gazetteer.place(pid).type for pid, _, _ in entries}
+        if _ROAD_AFTER.match(text, end) and not types & {"road", "intersection"}:
+            return False
+        if _COMPOUND_AFTER.match(text, end) and not types & {"compound", "poi"}:
+            return False
+        if _GATE.fullmatch(surface) and start > 0 and text[start - 1] not in _GATE_LEAD:
+            return False
         weak = all(kind == "short" for _, _, kind in entries)
         if not weak and len(surface) > 2:
             return True
@@ -212,8 +247,8 @@ class LocationExtractor:
                                         "address", before.candidates))
                 _take(taken, before.start, match.end())
                 continue
-            start = self._stem_start(tokens, token_at, match.start(), match.start(), taken)
-            if start is None:
+            start = self._stems.start(tokens, token_at, match.start(), taken)
+            if start is None or match.start() - start < 2:
                 start = self._road_before(tokens, token_at, match.start(), taken)
             if start is not None and match.start() - start >= 2:
                 mentions.append(Mention(text[start:match.end()], start, match.end(), "address"))
@@ -229,7 +264,7 @@ class LocationExtractor:
         if road.word not in _ROAD_WORDS or road.start == 0 or any(taken[road.start:number_start]):
             return None
         stem = tokens[token_at[road.start - 1]]
-        if stem.tag not in _NOMINAL_TAGS | _PLACE_TAGS or any(taken[stem.start:stem.end]):
+        if stem.tag not in NOMINAL_TAGS | PLACE_TAGS or any(taken[stem.start:stem.end]):
             return None
         return stem.start
 
@@ -238,13 +273,15 @@ class LocationExtractor:
         out: list[Mention] = []
         for match in _ANCHOR.finditer(text):
             suffix_start, end = match.span()
-            if any(taken[suffix_start:end]) or tokens[token_at[end - 1]].end != end:
-                continue  # the suffix must end a word: not 路 in 路上, not 市 in 市场
-            start = self._stem_start(tokens, token_at, suffix_start, end, taken)
+            suffix = tokens[token_at[end - 1]]
+            if any(taken[suffix_start:end]) or suffix.end != end or suffix.tag.startswith("v"):
+                continue  # the suffix must end a word: not 路 in 路上, not 市 in 市场, not 弄 in 弄成
+            start = self._stems.start(tokens, token_at, suffix_start, taken,
+                                      head_word=match.group() in _NAME_ONLY_SUFFIXES)
             if start is None or suffix_start - start < 2:
                 continue
             only = tokens[token_at[start]]
-            if only.start == start and only.end == end and only.tag not in _PLACE_TAGS:
+            if only.start == start and only.end == end and only.tag not in PLACE_TAGS:
                 continue  # one everyday word: 道路, 超市, 农村, 城区
             kind = _SUFFIX_TYPE[match.group()]
             tail = _COMPOUND_TAIL.match(text, end) if kind == "compound" else None
@@ -255,49 +292,6 @@ class LocationExtractor:
                                [(pid, w) for pid, w, _ in self._table.get(span, [])]))
             _take(taken, start, end)
         return out
-
-    def _stem_start(self, tokens: Sequence[Token], token_at: list[int], suffix_start: int,
-                    end: int, taken: list[bool]) -> int | None:
-        """Where the name ending at ``suffix_start`` begins, growing left over noun-like words."""
-        if suffix_start == 0:
-            return None
-        index = token_at[suffix_start]
-        token = tokens[index]
-        start = suffix_start
-        if token.start < suffix_start:
-            # The suffix sits inside a word (中山路, 龙川家园): the word's head is stem.
-            if token.tag not in _PLACE_TAGS and (
-                    token.tag not in _NOMINAL_TAGS
-                    or self._segmenter.frequency(token.word) >= COMMON_WORD_FREQ):
-                return None  # 马路, 道路, 十字路口, 商业街: everyday words, not names
-            start = token.start
-        index = token_at[start] - 1 if start > 0 else -1
-        while index >= 0:
-            token = tokens[index]
-            if not self._name_part(token) or any(taken[token.start:token.end]) \
-                    or suffix_start - token.start > MAX_STEM or _ADMIN_END.search(token.word):
-                break
-            start = token.start
-            index -= 1
-        if start < suffix_start and tokens[token_at[start]].tag == "nz":
-            leading = _LEADING_FUNCTION.match(text_of(tokens, token_at, start))
-            start += leading.end() if leading else 0
-        return start if start < suffix_start else None
-
-    def _name_part(self, token: Token) -> bool:
-        """Could this word be part of a place name? Names are made of rare words:
-        居民, 城市, 有限公司 (common nouns) and long numbers (dates) end a name."""
-        if token.tag in _PLACE_TAGS or token.word in _NAME_CHARS:
-            return True
-        if token.tag == "m":
-            return len(token.word) <= 2
-        return token.tag in _NOMINAL_TAGS and self._segmenter.frequency(token.word) < COMMON_WORD_FREQ
-
-
-def text_of(tokens: Sequence[Token], token_at: list[int], start: int) -> str:
-    """The word that begins at ``start``."""
-    token = tokens[token_at[start]]
-    return token.word[start - token.start:]
 
 
 def _take(taken: list[bool], start: int, end: int) -> None:

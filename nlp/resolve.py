@@ -23,6 +23,7 @@ from nlp.places import ADMIN_TYPES, SPECIFICITY
 from nlp.schema import Location, ResolvedPlace
 
 SUPPORT_BONUS = 1.0  # agrees with another mention in the post
+EXTRA_SUPPORT = 0.2  # per further agreeing mention: 鄞州 + 下应街道 outweigh 海曙 alone
 AREA_BONUS = 0.6  # inside the source's area / the video or thread title
 JURISDICTION_BONUS = 0.3  # inside the configured jurisdiction
 
@@ -106,8 +107,9 @@ def _support(place_id: str, others: Sequence[Mention], gazetteer: Gazetteer) -> 
 def _score(place_id: str, weight: float, others: Sequence[Mention], area_ids: Sequence[str],
            gazetteer: Gazetteer, scope: Sequence[str]) -> float:
     score = weight
-    if _support(place_id, others, gazetteer):
-        score += SUPPORT_BONUS
+    support = _support(place_id, others, gazetteer)
+    if support:
+        score += SUPPORT_BONUS + EXTRA_SUPPORT * (support - 1)
     if any(gazetteer.within(place_id, a) for a in area_ids):
         score += AREA_BONUS
     if any(gazetteer.within(place_id, s) for s in scope):

@@ -74,3 +74,46 @@ def test_house_number_after_an_everyday_road_name(extractor: LocationExtractor) 
     assert ("长庚路27号", "address") in spans(extractor, "长庚路27号门口的路面一直渗水")
     assert spans(extractor, "胜利东路和解放北路那个交叉口斑马线看不清了")[0] == (
         "胜利东路和解放北路那个交叉口", "intersection")
+
+
+def test_junctions_written_without_a_junction_word(extractor: LocationExtractor) -> None:
+    # Addresses name a junction by a slash or 近 (near) alone.
+    assert spans(extractor, "青云路/白马路 这个口子没有左转灯")[0][0].startswith("青云路/白马路")
+    assert spans(extractor, "彩虹南路近民安东路那里的路灯不亮")[0] == ("彩虹南路近民安东路", "intersection")
+    # ...but 近 before anything that is not a road name is just "recently".
+    assert spans(extractor, "中山路近几年修了好几次路") == [("中山路", "road")]
+
+
+def test_junction_roads_may_be_common_words(extractor: LocationExtractor) -> None:
+    # 学士, 世纪 are everyday words; beside a second road and 路口 they name roads.
+    assert spans(extractor, "学士路院士路口早上太堵了") == [("学士路院士路口", "intersection")]
+    assert spans(extractor, "世纪大道与宁穿路交叉口的探头一直在闪")[0] == ("世纪大道与宁穿路交叉口", "intersection")
+    # The second road must be a name throughout: 的 ends it.
+    assert ("杨家山路口", "intersection") in spans(extractor, "人民路的杨家山路口堵车")
+
+
+def test_a_gazetteer_name_before_a_suffix_heads_another_name(extractor: LocationExtractor) -> None:
+    # 柯桥 is the district's short name; 柯桥路 is a road, 柯桥花园 a compound.
+    assert spans(extractor, "柯桥路688号对面的工地天天打桩") == [("柯桥路688号", "address")]
+    assert spans(extractor, "柯桥花园的电梯坏了") == [("柯桥花园", "compound")]
+
+
+def test_gates_are_not_places(gazetteer, extractor: LocationExtractor) -> None:
+    gazetteer.add_alias("yc-fs", "南门")  # many cities have a 南门街道
+    assert spans(extractor, "绍兴市人民医院南门那边经常有黑车") == [("绍兴市人民医院", "poi")]
+    assert spans(extractor, "在南门那边") == [("南门", "street")]
+
+
+def test_quantities_are_not_names(extractor: LocationExtractor) -> None:
+    assert spans(extractor, "隔着两条街都能听见") == []
+    assert spans(extractor, "冬天一结冰整段路都滑得很") == []
+
+
+def test_compounds_with_everyday_endings_need_compound_context(extractor: LocationExtractor) -> None:
+    assert spans(extractor, "泰和园2栋又停水了") == [("泰和园", "compound")]
+    assert spans(extractor, "绿地蓝海国际的物业又在搞收费停车")[0] == ("绿地蓝海国际", "compound")
+    assert spans(extractor, "星悦湾东门那个口子老是有人逆行") == [("星悦湾", "compound")]
+    assert spans(extractor, "首南街道学府苑的充电桩一直坏着")[-1] == ("学府苑", "compound")
+    # The same endings in everyday words, or without such context, are nothing.
+    assert spans(extractor, "周末去公园门口跑步") == []
+    assert spans(extractor, "国际新闻里说的") == []

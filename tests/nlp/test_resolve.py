@@ -47,3 +47,12 @@ def test_synthesized_junction(gazetteer: Gazetteer, extractor: LocationExtractor
 def test_junction_with_entry_resolves_to_it(gazetteer: Gazetteer, extractor: LocationExtractor) -> None:
     place = resolve_place(extractor.extract("胜利西路与解放北路交叉口堵车"), gazetteer).place
     assert place.id == "yc-jf-sq"
+
+
+def test_more_agreeing_mentions_win(gazetteer: Gazetteer) -> None:
+    # 新华社区 exists under two streets; the post names one district and the other's street and district.
+    mentions = [Mention("柯桥区", 0, 3, "district", [("kq", 1.0)]),
+                Mention("柯桥街道", 3, 7, "street", [("kq-kq", 1.0)]),
+                Mention("新华社区", 8, 12, "community", [("yc-xh", 1.0), ("kq-xh", 1.0)]),
+                Mention("越城区", 15, 18, "district", [("yc", 1.0)])]
+    assert resolve_place(mentions, gazetteer).locations[2].resolved.id == "kq-xh"
