@@ -26,25 +26,25 @@ from nlp.stems import COMMON_WORD_FREQ, NOMINAL_TAGS, PLACE_TAGS, StemFinder
 
 _HOUSE_NUMBER = re.compile(r"(?<![0-9月])\d{1,5}(?:-\d{1,4})?号(?![线码位])(?:\d{1,3}(?:栋|幢|单元|室|楼))*")
 _SUFFIXES: tuple[tuple[str, str], ...] = (
-    ("小区", "compound"), ("花园", "compound"), ("家园", "compound"), ("花苑", "compound"),
-    ("公寓", "compound"), ("新村", "compound"), ("大厦", "compound"), ("华庭", "compound"),
-    ("名邸", "compound"), ("华府", "compound"), ("公馆", "compound"), ("苑", "compound"),
+    *((s, "compound") for s in ("小区", "花园", "家园", "花苑", "公寓", "新村", "大厦", "华庭", "名邸", "华府", "公馆", "苑")),
     ("社区", "community"), ("村", "community"), ("街道", "street"), ("镇", "street"), ("乡", "street"),
-    ("大道", "road"), ("路", "road"), ("街", "road"), ("巷", "road"), ("弄", "road"),
+    *((s, "road") for s in ("大道", "路", "街", "巷", "弄")),
     ("区", "district"), ("县", "district"), ("市", "city"), ("省", "city"),
 )
 _SUFFIX_TYPE = dict(_SUFFIXES)
 _ANCHOR = re.compile("|".join(s for s, _ in _SUFFIXES))
 # Suffixes that only ever end a name, so one common noun may be the whole stem (学府苑).
 _NAME_ONLY_SUFFIXES = frozenset({"苑", "花苑", "家园", "新村", "华庭", "名邸", "华府", "公馆"})
+# Words saying what kind of compound, not which: 老旧小区, 开放式小区, 商品房小区.
+_KIND_OF_COMPOUND = re.compile(r"(?:很多|一些|部分|多个|周边|附近|全|半|老旧|老|新建|新|开放式|封闭式|商品房|商住|安置"
+                               r"|回迁|保障房|高档|普通|居民|住宅|高危|涉事|无物业|城中村|拆迁)+")
 _COMPOUND_TAIL = re.compile(r"(?:小区|[一二三四五六七八九\d]期|[东西南北]区)+")
 _PLACE_CUE = re.compile(r"一带|片区|辖区|这边|那边|附近|地区|境内|范围")
 # A gazetteer name right before 路/大道 is the head of a road's name: 福明|路688号, 鄞州|大道;
 # right before 小区/花园, of a compound's: 西园|小区 (西园 the community's alias).
 _ROAD_AFTER = re.compile(r"大道|路|巷|弄|街(?!道)")
 _COMPOUND_AFTER = re.compile(r"小区|花园|家园|花苑|新村|公寓|华庭|名邸|华府|公馆|苑")
-# 南门, 西门 are street names in many cities, and every compound's gates:
-# 医院南门 and 小区西门 are gates; 在南门, 南门那边 may be the street.
+# 南门 names streets in many cities, and every compound's gate: 医院南门 is a gate, 在南门 may be the street.
 _GATE = re.compile(r"[东西南北]门")
 _GATE_LEAD = frozenset("在到去从往近住和与及是、，。,. ")
 # jieba glues a name's suffix to what follows it (柳岸|路上, 晓风|公寓楼, 长庚新|村里):
@@ -281,9 +281,10 @@ class LocationExtractor:
             if start is None or suffix_start - start < 2:
                 continue
             only = tokens[token_at[start]]
-            if only.start == start and only.end == end and only.tag not in PLACE_TAGS:
-                continue  # one everyday word: 道路, 超市, 农村, 城区
             kind = _SUFFIX_TYPE[match.group()]
+            if (only.start == start and only.end == end and only.tag not in PLACE_TAGS) \
+                    or (kind == "compound" and _KIND_OF_COMPOUND.fullmatch(text, start, suffix_start)):
+                continue  # one everyday word (道路, 超市, 城区), or a kind of compound (老旧小区)
             tail = _COMPOUND_TAIL.match(text, end) if kind == "compound" else None
             if tail and not any(taken[end:tail.end()]):
                 end = tail.end()  # 阳光花园 + 小区, 金色家园 + 二期

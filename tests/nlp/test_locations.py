@@ -117,3 +117,9 @@ def test_compounds_with_everyday_endings_need_compound_context(extractor: Locati
     # The same endings in everyday words, or without such context, are nothing.
     assert spans(extractor, "周末去公园门口跑步") == []
     assert spans(extractor, "国际新闻里说的") == []
+
+
+def test_kinds_of_compound_are_not_names(extractor: LocationExtractor) -> None:
+    assert spans(extractor, "很多老旧小区都没有电梯") == []
+    assert spans(extractor, "开放式小区的停车太乱") == []
+    assert spans(extractor, "龙川家园小区的停车太乱") == [("龙川家园小区", "compound")]
