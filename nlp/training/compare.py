@@ -52,6 +52,14 @@ def compare_modes(dev: Sequence[Example], classifier: TransformerClassifier | No
     return results
 
 
+def best_mode(results: dict[str, dict]) -> str:
+    """The mode to ship: first-level macro-F1 plus complaint F1, the issue's two targets,
+    plus level-2 accuracy, since a mode that cannot name the second level cannot route
+    (the n-gram model alone has no level-2 head). Ties go to the simpler mode (MODES order)."""
+    return max(results, key=lambda m: results[m]["level1_macro_f1"] + results[m]["complaint_f1"]
+               + results[m]["level2_accuracy"])
+
+
 def complaint_scores(examples: Sequence[Example], classifier: TransformerClassifier | None, taxonomy: Taxonomy,
                      lexicon_category: CategoryModel, lexicon_complaint: ComplaintModel,
                      lexicon_weight: float = LEXICON_WEIGHT) -> dict[str, dict]:

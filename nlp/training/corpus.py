@@ -131,7 +131,7 @@ def join_labels(labels: list[dict], messages: Iterable[Message]) -> list[Example
     return examples
 
 
-def load_written(path: Path = WRITTEN) -> list[Example]:
+def load_written(path: Path = WRITTEN, prefix: str = "written") -> list[Example]:
     """The team's own example posts: complaint labels, and a category for complaints.
 
     The residents' messages are all long appeals to a government, so on their own
@@ -147,7 +147,7 @@ def load_written(path: Path = WRITTEN) -> list[Example]:
         if not text or not isinstance(row.get("is_complaint"), bool) or "appeal_type" not in row:
             raise CorpusError(f"{path}:{number}: needs text, is_complaint (true/false) and appeal_type")
         labels = {key: row.get(key) for key in LABEL_KEYS}
-        examples.append(Example(f"written:{number}", "", text, labels))
+        examples.append(Example(f"{prefix}:{number}", "", text, labels))
     return examples
 
 

@@ -24,7 +24,7 @@ from nlp.category import LexiconCategoryModel
 from nlp.model import TransformerClassifier
 from nlp.taxonomy import Taxonomy
 from nlp.training.blend_weight import weight_curve
-from nlp.training.compare import compare_modes
+from nlp.training.compare import best_mode, compare_modes
 from nlp.training.corpus import (LABELS_DIR, REPO, SHARED_DIR, CorpusError, dev_keys_hash, join_labels,
                                  load_labels, load_messages, shared_available)
 from nlp.training.finetune import classifier_from, finetune, head_values
@@ -73,11 +73,6 @@ class TrainOptions(BaseModel):
 def _machine() -> dict:
     return {"cpu": cpu_model(), "cores": os.cpu_count(), "torch": torch.__version__, "python": platform.python_version(),
             "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
-
-
-def _best_mode(results: dict[str, dict]) -> str:
-    # The two targets count equally; ties go to the simpler option (MODES order).
-    return max(results, key=lambda m: results[m]["level1_macro_f1"] + results[m]["complaint_f1"])
 
 
 def train(options: TrainOptions, progress: bool | None = None) -> dict:
@@ -141,7 +136,7 @@ def train(options: TrainOptions, progress: bool | None = None) -> dict:
     if options.ablation and encoder is not None:
         _, scratch_summary, scratch = fit(None, "ablation: no pre-training")
         metrics["ablation_no_pretraining"] = {"finetuning": scratch_summary, "dev": scratch}
-    mode = _best_mode(results)
+    mode = best_mode(results)
     model.config.minsheng_mode = mode
     model.save_pretrained(str(staging))
     metrics["default_mode"] = mode

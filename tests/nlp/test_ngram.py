@@ -75,7 +75,8 @@ def test_train_ngram_end_to_end_and_tagger_uses_it(tmp_path: Path, nlp_cache: Pa
     shared, labels = _write_synthetic(tmp_path)
     output = tmp_path / "model"
     options = NgramOptions(shared_dir=shared, labels=[labels], output=output, dev_ids=tmp_path / "dev.txt",
-                           buckets=1 << 14, epochs=20, reference_metrics=[], written=tmp_path / "none.jsonl")
+                           buckets=1 << 14, epochs=20, reference_metrics=[], written=tmp_path / "none.jsonl",
+                           written_messages=tmp_path / "none.jsonl")
     result = train_ngram(options, progress=False)
     metrics = json.loads((output / "metrics.json").read_text(encoding="utf-8"))
     assert result["metrics"]["dev"] == metrics["dev"] and set(metrics["dev"]) == {"lexicon", "model", "blend"}
@@ -121,10 +122,18 @@ def test_written_posts_teach_the_complaint_head_only(tmp_path: Path) -> None:
     examples = load_written(written)
     assert len(examples) == 20 and examples[0].labels["level1"] is None and examples[0].key == "written:1"
 
+    # Board-style messages the team wrote: training only, keyed apart so they weigh like messages.
+    board = tmp_path / "board.jsonl"
+    board.write_text("".join(json.dumps({"text": t, "is_complaint": True, "appeal_type": "complaint",
+                                         "level1": "城乡建设", "level2": "城市建设和市政管理",
+                                         "level3": "城市公共设施"}, ensure_ascii=False) + "\n"
+                             for t in SHORT_COMPLAINTS[:3]), encoding="utf-8")
+    assert [e.key for e in load_written(board, prefix="board")] == ["board:1", "board:2", "board:3"]
     options = NgramOptions(shared_dir=shared, labels=[labels], output=tmp_path / "model", dev_ids=tmp_path / "dev.txt",
-                           buckets=1 << 14, epochs=20, reference_metrics=[], written=written)
+                           buckets=1 << 14, epochs=20, reference_metrics=[], written=written, written_messages=board)
     metrics = train_ngram(options, progress=False)["metrics"]
     assert metrics["data"]["written_train"] == 16 and metrics["data"]["written_dev"] == 4
+    assert metrics["data"]["written_messages"] == 3
     assert set(metrics["written_dev"]) == {"lexicon", "model", "blend"}
     # The category head still learns from the messages alone.
     assert metrics["dev"]["model"]["level1_accuracy"] >= 0.5

@@ -11,6 +11,7 @@ from transformers import AutoTokenizer
 
 from nlp.model import TransformerClassifier
 from nlp.taxonomy import Taxonomy
+from nlp.training.compare import best_mode
 from nlp.training.corpus import CorpusError, Example, join_labels, load_labels, load_messages
 from nlp.training.finetune import classifier_from, finetune, head_values
 from nlp.training.pretrain import ModelShape, pretrain
@@ -160,3 +161,17 @@ def test_train_end_to_end_on_synthetic_data(tmp_path: Path) -> None:
     with pytest.raises(CorpusError, match="shared messages not found"):
         train(options.model_copy(update={"shared_dir": tmp_path / "nowhere"}), progress=False)
     assert (output / "model.safetensors").read_bytes() == before
+
+
+def test_the_shipped_mode_must_name_the_second_level() -> None:
+    def scores(l1: float, complaint: float, l2: float) -> dict:
+        return {"level1_macro_f1": l1, "complaint_f1": complaint, "level2_accuracy": l2}
+
+    # The n-gram model alone edges the blend on the two targets but has no level-2 head.
+    results = {"lexicon": scores(0.55, 0.86, 0.51), "model": scores(0.747, 0.947, 0.003),
+               "blend": scores(0.742, 0.946, 0.546)}
+    assert best_mode(results) == "blend"
+    results["model"]["level2_accuracy"] = 0.546
+    assert best_mode(results) == "model"
+    # Ties go to the simpler mode.
+    assert best_mode({"lexicon": scores(0.5, 0.5, 0.5), "model": scores(0.5, 0.5, 0.5)}) == "lexicon"
