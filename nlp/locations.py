@@ -40,10 +40,9 @@ _KIND_OF_COMPOUND = re.compile(r"(?:很多|一些|部分|多个|周边|附近|�
                                r"|回迁|保障房|高档|普通|居民|住宅|高危|涉事|无物业|城中村|拆迁)+")
 _COMPOUND_TAIL = re.compile(r"(?:小区|[一二三四五六七八九\d]期|[东西南北]区)+")
 _PLACE_CUE = re.compile(r"一带|片区|辖区|这边|那边|附近|地区|境内|范围")
-# A gazetteer name right before 路/大道 is the head of a road's name: 福明|路688号, 鄞州|大道;
-# right before 小区/花园, of a compound's: 西园|小区 (西园 the community's alias).
+# A gazetteer name right before 路 or 小区 heads a longer name: 福明|路688号, 西园|小区.
 _ROAD_AFTER = re.compile(r"大道|路|巷|弄|街(?!道)")
-_COMPOUND_AFTER = re.compile(r"小区|花园|家园|花苑|新村|公寓|华庭|名邸|华府|公馆|苑")
+_COMPOUND_AFTER = re.compile("|".join(s for s, kind in _SUFFIXES if kind == "compound"))
 # 南门 names streets in many cities, and every compound's gate: 医院南门 is a gate, 在南门 may be the street.
 _GATE = re.compile(r"[东西南北]门")
 _GATE_LEAD = frozenset("在到去从往近住和与及是、，。,. ")
@@ -108,7 +107,8 @@ class LocationExtractor:
         for token in tokens:
             suffix = _ANCHOR.match(token.word)
             if (suffix and out and suffix.end() < len(token.word) and out[-1].end == token.start
-                    and (self._stems.name_part(out[-1]) or self._stems.whole_stem(out[-1])) and _LOCATIVE_TAIL.fullmatch(token.word[suffix.end():])):
+                    and (self._stems.name_part(out[-1]) or self._stems.whole_stem(out[-1]))
+                    and _LOCATIVE_TAIL.fullmatch(token.word[suffix.end():])):
                 split = token.start + suffix.end()
                 out += [Token(suffix.group(), "n", token.start, split),
                         Token(token.word[suffix.end():], "f", split, token.end)]
