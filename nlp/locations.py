@@ -20,35 +20,13 @@ from collections.abc import Sequence
 from nlp.compounds import CompoundFinder
 from nlp.gazetteer import Gazetteer
 from nlp.junctions import JUNCTION, NEAR, second_road_is_name
+from nlp.place_words import (ANCHOR, COMPOUND_AFTER, COMPOUND_TAIL, GATE, GATE_LEAD, GENERIC_AREA, KIND_OF_COMPOUND,
+                              LOCATIVE_TAIL, NAME_ONLY_SUFFIXES, PLACE_CUE, ROAD_AFTER, SUFFIX_TYPE)
 from nlp.resolve import Mention
 from nlp.segmenter import Segmenter, Token
 from nlp.stems import COMMON_WORD_FREQ, NOMINAL_TAGS, PLACE_TAGS, StemFinder
 
 _HOUSE_NUMBER = re.compile(r"(?<![0-9月])\d{1,5}(?:-\d{1,4})?号(?![线码位])(?:\d{1,3}(?:栋|幢|单元|室|楼))*")
-_SUFFIXES: tuple[tuple[str, str], ...] = (
-    *((s, "compound") for s in ("小区", "花园", "家园", "花苑", "公寓", "新村", "大厦", "华庭", "名邸", "华府", "公馆", "苑")),
-    ("社区", "community"), ("村", "community"), ("街道", "street"), ("镇", "street"), ("乡", "street"),
-    *((s, "road") for s in ("大道", "路", "街", "巷", "弄")),
-    ("区", "district"), ("县", "district"), ("市", "city"), ("省", "city"),
-)
-_SUFFIX_TYPE = dict(_SUFFIXES)
-_ANCHOR = re.compile("|".join(s for s, _ in _SUFFIXES))
-# Suffixes that only ever end a name, so one common noun may be the whole stem (学府苑).
-_NAME_ONLY_SUFFIXES = frozenset({"苑", "花苑", "家园", "新村", "华庭", "名邸", "华府", "公馆"})
-# Words saying what kind of compound, not which: 老旧小区, 开放式小区, 商品房小区.
-_KIND_OF_COMPOUND = re.compile(r"(?:很多|一些|部分|多个|周边|附近|全|半|老旧|老|新建|新|开放式|封闭式|商品房|商住|安置"
-                               r"|回迁|保障房|高档|普通|居民|住宅|高危|涉事|无物业|城中村|拆迁)+")
-_COMPOUND_TAIL = re.compile(r"(?:小区|[一二三四五六七八九\d]期|[东西南北]区)+")
-_PLACE_CUE = re.compile(r"一带|片区|辖区|这边|那边|附近|地区|境内|范围")
-# A gazetteer name right before 路 or 小区 heads a longer name: 福明|路688号, 西园|小区.
-_ROAD_AFTER = re.compile(r"大道|路|巷|弄|街(?!道)")
-_COMPOUND_AFTER = re.compile("|".join(s for s, kind in _SUFFIXES if kind == "compound"))
-# 南门 names streets in many cities, and every compound's gate: 医院南门 is a gate, 在南门 may be the street.
-_GATE = re.compile(r"[东西南北]门")
-_GATE_LEAD = frozenset("在到去从往近住和与及是、，。,. ")
-# jieba glues a name's suffix to what follows it (柳岸|路上, 晓风|公寓楼, 长庚新|村里):
-# a word that is a place suffix plus one of these is cut after the suffix.
-_LOCATIVE_TAIL = re.compile(r"(?:上|下|边|旁|里|内|外|段|楼|口|门口|附近|对面)$")
 _ROAD_WORDS = frozenset({"路", "街", "大道", "巷", "弄"})
 _AREA_TYPES = frozenset({"city", "district", "street", "community"})
 
@@ -105,10 +83,13 @@ class LocationExtractor:
         """
         out: list[Token] = []
         for token in tokens:
-            suffix = _ANCHOR.match(token.word)
+            suffix = ANCHOR.match(token.word)
             if (suffix and out and suffix.end() < len(token.word) and out[-1].end == token.start
-                    and (self._stems.name_part(out[-1]) or self._stems.whole_stem(out[-1]))
-                    and _LOCATIVE_TAIL.fullmatch(token.word[suffix.end():])):
+                    and (self._stems.name_part(out[-1]) or self._stems.whole_stem(out[-1])
+                         or (suffix.group() in _ROAD_WORDS and token.word[suffix.end():] in ("上", "边", "旁")
+                             and self._stems.road_noun(out[-1]))  # 建筑|路上
+                         or ANCHOR.fullmatch(out[-1].word[-1] + suffix.group()))  # 长庚新|村里
+                    and LOCATIVE_TAIL.fullmatch(token.word[suffix.end():])):
                 split = token.start + suffix.end()
                 out += [Token(suffix.group(), "n", token.start, split),
                         Token(token.word[suffix.end():], "f", split, token.end)]
@@ -117,7 +98,7 @@ class LocationExtractor:
                 out.append(token)
                 continue
             cut = token.start
-            for match in _ANCHOR.finditer(token.word):
+            for match in ANCHOR.finditer(token.word):
                 if match.end() < len(token.word):
                     split = token.start + match.end()
                     out.append(Token(token.word[cut - token.start:match.end()], "nz", cut, split))
@@ -170,6 +151,8 @@ class LocationExtractor:
         """Where the road name ``road`` (…路, …大道), ending at ``end``, really begins."""
         suffix = 2 if road.endswith("大道") else 1
         start = self._stems.start(tokens, token_at, end - suffix, taken, loose=loose)
+        if start is None and not taken[end - suffix - 1]:
+            start = self._stems.road_name_word(text, tokens, token_at, end - suffix)  # 人民路口
         if start is None:
             return None
         # 鄞州|中山东路: a district or street named in front of the road is a mention of its own.
@@ -213,11 +196,11 @@ class LocationExtractor:
                     starts: set[int]) -> bool:
         surface = text[start:end]
         types = {self._gazetteer.place(pid).type for pid, _, _ in entries}
-        if _ROAD_AFTER.match(text, end) and not types & {"road", "intersection"}:
+        if ROAD_AFTER.match(text, end) and not types & {"road", "intersection"}:
             return False
-        if _COMPOUND_AFTER.match(text, end) and not types & {"compound", "poi"}:
+        if COMPOUND_AFTER.match(text, end) and not types & {"compound", "poi"}:
             return False
-        if _GATE.fullmatch(surface) and start > 0 and text[start - 1] not in _GATE_LEAD:
+        if GATE.fullmatch(surface) and start > 0 and text[start - 1] not in GATE_LEAD:
             return False
         weak = all(kind == "short" for _, _, kind in entries)
         if not weak and len(surface) > 2:
@@ -226,11 +209,11 @@ class LocationExtractor:
         # in 西南湖畔 no.
         if start not in starts or end not in starts:
             return False
-        if weak and _ANCHOR.match(text, end):
+        if weak and ANCHOR.match(text, end):
             return False  # 新城 in 丽发新城小区 is part of another name
         if weak and self._segmenter.frequency(surface) >= COMMON_WORD_FREQ \
                 and self._segmenter.tag(surface) != "ns":
-            return bool(_PLACE_CUE.match(text, end))
+            return bool(PLACE_CUE.match(text, end))
         return True
 
     # -- pass 3: shapes ------------------------------------------------------------
@@ -271,21 +254,26 @@ class LocationExtractor:
     def _shapes(self, text: str, tokens: Sequence[Token], token_at: list[int],
                 taken: list[bool]) -> list[Mention]:
         out: list[Mention] = []
-        for match in _ANCHOR.finditer(text):
+        for match in ANCHOR.finditer(text):
             suffix_start, end = match.span()
             suffix = tokens[token_at[end - 1]]
             if any(taken[suffix_start:end]) or suffix.end != end or suffix.tag.startswith("v"):
                 continue  # the suffix must end a word: not 路 in 路上, not 市 in 市场, not 弄 in 弄成
+            kind = SUFFIX_TYPE[match.group()]
             start = self._stems.start(tokens, token_at, suffix_start, taken,
-                                      head_word=match.group() in _NAME_ONLY_SUFFIXES)
+                                      head_word=match.group() in NAME_ONLY_SUFFIXES, brand=kind == "compound")
+            if start is None and kind == "road" and not taken[suffix_start - 1]:
+                start = self._stems.road_name_word(text, tokens, token_at, suffix_start)
             if start is None or suffix_start - start < 2:
                 continue
             only = tokens[token_at[start]]
-            kind = _SUFFIX_TYPE[match.group()]
+            if kind in ("city", "district") and (GENERIC_AREA.fullmatch(text, start, end) or (
+                    match.group() == "市" and suffix.start < suffix_start and suffix.tag not in PLACE_TAGS)):
+                continue  # 文明城市, 老城区; 夜市, 超市: words, not places
             if (only.start == start and only.end == end and only.tag not in PLACE_TAGS) \
-                    or (kind == "compound" and _KIND_OF_COMPOUND.fullmatch(text, start, suffix_start)):
+                    or (kind == "compound" and KIND_OF_COMPOUND.fullmatch(text, start, suffix_start)):
                 continue  # one everyday word (道路, 超市, 城区), or a kind of compound (老旧小区)
-            tail = _COMPOUND_TAIL.match(text, end) if kind == "compound" else None
+            tail = COMPOUND_TAIL.match(text, end) if kind == "compound" else None
             if tail and not any(taken[end:tail.end()]):
                 end = tail.end()  # 阳光花园 + 小区, 金色家园 + 二期
             span = text[start:end]

@@ -19,20 +19,33 @@ PLACE_TAGS = frozenset({"ns", "nz", "nr", "nrt", "j", "eng"})
 # One-character words that are as likely a name's syllable as a word of their own (栎|社路, 车|轿|街).
 _SYLLABLE_TAGS = frozenset({"ng"})
 # Function characters that jieba's HMM glues onto the front of unknown names (对东六路, 问问A7县).
-LEADING_FUNCTION = re.compile(r"^[在对从往向离到于是系这那把被给跟和与及问说去来让叫就也都还又再年月日据]+")
+LEADING_FUNCTION = re.compile(r"^[至靠沿在对从往向离到于是系这那把被给跟和与及问说去来让叫就也都还又再年月日据]+")
 # A word ending like this is a place of its own (春华镇), never the head of another name.
 _ADMIN_END = re.compile(r"(?:市|区|县|镇|乡|街道|社区|村)$")
 # 两条|街, 整段|路, 这段|路: a quantity in front of a suffix is not a name.
-_CLASSIFIERS = "条段片座处个家间栋幢层户辆次遍回趟"
-_QUANTITY = re.compile(rf"^[一二两三四五六七八九十几整这那每半全各]?[{_CLASSIFIERS}]$")
+_CLASSIFIERS = "条段片座处个家间栋幢层户辆次遍回趟步"
+_QUANTITY = re.compile(rf"^(?:[一二两三四五六七八九十几整这那每半全各]?[{_CLASSIFIERS}]|好多|很多|许多|不少|多少|好几)$")
 # Characters that end many compound and village names (梧桐里, 星河湾) whatever jieba tags them.
 NAME_CHARS = frozenset("里湾坊园庄桥塘浜港府墅")
+# Place words that say where relative to something (楼下, 门口, 村里), not which place.
+_POSITIONAL = re.compile(r"[上下里外内口边面旁前后中间头]$")
 MAX_STEM = 8
 # jieba frequency above which a word is an everyday word, not a name's part.
 COMMON_WORD_FREQ = 300
 # A verb this rare is more likely an unknown name jieba guessed at (启明|路).
 RARE_VERB_FREQ = 50
 _VERB_RESULTS = frozenset("到在了过着完好掉给成出进上下来去满")
+_GLUED_RESULTS = frozenset("到在了过着掉给是")  # 是: 四是 in 一是…四是, enumerations
+_PREPOSITIONS = frozenset("至靠沿在对从往向离到于把被给跟")
+# Everyday nouns name many roads (人民|路, 书院|路, 机场|大道); these describe a road instead.
+_ROAD_DESCRIPTORS = frozenset(
+    "隐患 农村 乡村 村级 交叉 泥沙 泥土 水泥 柏油 石子 砂石 断头 小区 规划 水电 救命 生命 时候 影响 上班 回家 上学"
+    " 放学 道路 公路 主干 城市 乡镇 山区 景区 园区 厂区 高速 快速 沿线 出行 行人 车辆 周边 人行 步行 自行车 机动车"
+    " 非机动车 单行 双向 主路 辅路 小路 大路 马路 泥巴 土路 便道 通道 消防 原本 实际 分支 专用 商业 部分 施工 设置".split())
+_ROAD_NAME_TAGS = frozenset({"n", "vn", "nz", "ns", "nr", "nrt", "nt"})
+# 路 glued to what follows by jieba's mistake: 路人, 路线, 路况 are words, not a road's end.
+_ROAD_WORD_AFTER = re.compile(r"[人线况过费子径程由数基边宽面灯]")
+_ROAD_SUFFIXES = frozenset({"路", "街", "大道", "巷", "弄"})  # its own word: not 学校|路口
 
 
 class StemFinder:
@@ -44,6 +57,8 @@ class StemFinder:
     def name_part(self, token: Token, loose: bool = False) -> bool:
         """Could this word be part of a place name?"""
         word, tag = token.word, token.tag
+        if tag == "nz" and len(word) == 2 and word[-1] in _GLUED_RESULTS and not self._segmenter.frequency(word):
+            return False  # 漫到|路: jieba's guess glued a verb to its result, not a name
         if tag in PLACE_TAGS or word in NAME_CHARS:
             return True
         if tag == "m":
@@ -51,6 +66,8 @@ class StemFinder:
         if _QUANTITY.match(word):
             return False
         frequency = self._segmenter.frequency(word)
+        if tag == "vn" and frequency < RARE_VERB_FREQ:
+            return True  # 通惠|西路: a rare verbal noun is jieba's guess at a name
         if tag.startswith("v"):
             return False
         if len(word) == 1 and tag in _SYLLABLE_TAGS:
@@ -60,11 +77,12 @@ class StemFinder:
         return tag in NOMINAL_TAGS and frequency < COMMON_WORD_FREQ
 
     def start(self, tokens: Sequence[Token], token_at: list[int], suffix_start: int, taken: list[bool],
-              *, loose: bool = False, head_word: bool = False) -> int | None:
+              *, loose: bool = False, head_word: bool = False, brand: bool = False) -> int | None:
         """Where the name ending at ``suffix_start`` begins, or None if nothing name-like is there.
 
         ``head_word``: a suffix that only ever ends names (苑, 家园) may take one common
-        noun as the whole stem (学府苑, 幸福家园).
+        noun as the whole stem (学府苑, 幸福家园). ``brand``: a compound's name may hold one
+        common noun after a proper name (金马|国际|花园).
         """
         if suffix_start == 0:
             return None
@@ -88,19 +106,59 @@ class StemFinder:
             if not self.name_part(token, loose):
                 if start == suffix_start and self.whole_stem(token, head_word):
                     start = token.start
+                elif brand and self._brand_before(tokens, index, taken):
+                    start = tokens[index - 1].start  # 金马|国际|花园, 保利|香槟|国际
                 break
             start = token.start
             index -= 1
-        if start < suffix_start and tokens[token_at[start]].tag == "nz":
+        first = tokens[token_at[start]]
+        # An everyday word keeps a leading 和/是 (和平|新村); a rare one lost it to jieba (和顺洋湖),
+        # and a preposition is never a name's first character (对华|悦城).
+        if start < suffix_start and first.tag == "nz" and (
+                first.word[0] in _PREPOSITIONS or len(first.word) == 1
+                or self._segmenter.frequency(first.word) < COMMON_WORD_FREQ):
             leading = LEADING_FUNCTION.match(word_from(tokens, token_at, start))
             start += leading.end() if leading else 0
         return start if start < suffix_start else None
 
 
+    def _brand_before(self, tokens: Sequence[Token], index: int, taken: list[bool]) -> bool:
+        """A common noun inside a compound's name: a proper name before it starts the name."""
+        word, before = tokens[index], tokens[index - 1] if index > 0 else None
+        return (before is not None and len(word.word) == 2 and word.tag == "n" and len(before.word) >= 2
+                and before.tag in PLACE_TAGS and not any(taken[before.start:word.end])
+                and not _ADMIN_END.search(before.word))
+
+    def road_noun(self, token: Token) -> bool:
+        """Could this everyday noun be a road's whole name (人民, 书院), not a road's description?"""
+        return (len(token.word) == 2 and token.tag in _ROAD_NAME_TAGS and token.word not in _ROAD_DESCRIPTORS
+                and self._segmenter.frequency(token.word) >= RARE_VERB_FREQ  # a known word, not jieba's guess
+                and token.word[-1] not in "路街道" and token.word[0] not in "这那")
+
+    def road_name_word(self, text: str, tokens: Sequence[Token], token_at: list[int],
+                       suffix_start: int) -> int | None:
+        """人民|路, 书院|路: an everyday noun right before a road suffix of its own names the road.
+
+        Not a noun that describes roads (水泥|路, 断头|路), one counted (一条|泥沙|路), or a
+        路 that begins another word (影响|路人).
+        """
+        index = token_at[suffix_start]
+        if index == 0 or tokens[index].start != suffix_start:
+            return None
+        stem = tokens[index - 1]
+        if not self.road_noun(stem) or tokens[index].word not in _ROAD_SUFFIXES \
+                or _ROAD_WORD_AFTER.match(text, tokens[index].end):
+            return None
+        if index >= 2 and (_QUANTITY.match(tokens[index - 2].word) or tokens[index - 2].tag == "m"):
+            return None
+        return stem.start
+
     def whole_stem(self, token: Token, head_word: bool = False) -> bool:
         """A word that may be a name's whole stem though it is no name part elsewhere."""
-        if head_word and len(token.word) >= 2 and token.tag in NOMINAL_TAGS and token.tag not in ("m", "a"):
-            return True  # 学府|苑, 幸福|家园
+        if head_word and len(token.word) >= 2 and (
+                (token.tag in NOMINAL_TAGS and token.tag not in ("m", "a"))
+                or (token.tag == "s" and not _POSITIONAL.search(token.word))):
+            return True  # 学府|苑, 幸福|家园, 东岸|华庭 (but not 楼下|花园)
         # 启明|路: jieba's guess at an unknown name; 摆到|路, 停在|路 are verbs with their result.
         return (token.tag == "v" and len(token.word) == 2 and not LEADING_FUNCTION.match(token.word)
                 and token.word[-1] not in _VERB_RESULTS and self._segmenter.frequency(token.word) < RARE_VERB_FREQ)

@@ -123,3 +123,32 @@ def test_kinds_of_compound_are_not_names(extractor: LocationExtractor) -> None:
     assert spans(extractor, "很多老旧小区都没有电梯") == []
     assert spans(extractor, "开放式小区的停车太乱") == []
     assert spans(extractor, "龙川家园小区的停车太乱") == [("龙川家园小区", "compound")]
+
+
+def test_roads_named_with_everyday_nouns(extractor: LocationExtractor) -> None:
+    # 人民, 书院, 晚报 are common nouns; right before a 路 of its own they name the road.
+    assert spans(extractor, "到了人民路派出所门口") == [("人民路", "road")]
+    assert spans(extractor, "在晚报大道南侧是否有出口") == [("晚报大道", "road")]
+    assert spans(extractor, "滨湖区建筑路上那个工地") [-1] == ("建筑路", "road")
+    # Nouns that describe a road, counted roads, and 路 starting another word are not names.
+    assert spans(extractor, "这条水泥路坑坑洼洼") == []
+    assert spans(extractor, "一下雨积水就漫到路中间") == []
+    assert spans(extractor, "新修了好多路") == []
+    assert spans(extractor, "乱停车影响路人视线") == []
+
+
+def test_compound_names_jieba_splits_or_tags_as_words(extractor: LocationExtractor) -> None:
+    assert spans(extractor, "和平新村那几栋老楼什么时候拆") == [("和平新村", "compound")]  # 和 is not a joiner here
+    assert spans(extractor, "长庚新村里违章搭建挡住了通道") == [("长庚新村", "compound")]  # 长庚新|村里
+    assert spans(extractor, "东岸华庭的地下车库漏水") == [("东岸华庭", "compound")]  # 东岸 is a place word
+    assert spans(extractor, "金马国际花园西门那边晚上有人飙车") == [("金马国际花园", "compound")]
+    assert spans(extractor, "本人对华悦城物业的做法有意见") == [("华悦城", "compound")]  # 对 is a preposition
+    assert spans(extractor, "禹洲天境的水压太低") == [("禹洲天境", "compound")]
+    assert spans(extractor, "楼下花园里有人遛狗") == []
+
+
+def test_kinds_of_city_and_district_are_not_places(extractor: LocationExtractor) -> None:
+    assert spans(extractor, "都说是大城市了，下水道还是往外冒水") == []
+    assert spans(extractor, "创文明城市那阵子天天有人扫街") == []
+    assert spans(extractor, "老城区的巷子太窄，消防车进不去") == []
+    assert spans(extractor, "金石路上新开了个夜市") == [("金石路", "road")]
