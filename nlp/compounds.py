@@ -19,7 +19,7 @@ _GATED_ENDINGS = re.compile(r"国际|名郡|雅居|府邸|天境|城|园|里|湾
 _CONTEXT = re.compile(r"(?:的)?(?:物业|业主|开发商|地库|地下车库|车库|安置房|楼下|楼道)|[东西南北大正侧后]门"
                       r"|门口|小区|[\d一二三四五六七八九十]{1,3}(?:幢|栋|号楼|单元|期)"
                       # what residents complain about in their own compound: 翠竹园的绿化, 禹洲天境的水压
-                      r"|的(?:绿化|水压|电梯|车位|停车位|消防通道|围墙|楼栋|化粪池|二次供水)"
+                      r"|的?(?:绿化|水压|电梯|车位|停车位|消防通道|围墙|楼栋|化粪池|二次供水|快递)"
                       r"|(?:这边|那边|这块|那块)|(?:是个|是一个|这个|那个)[^，。！？]{0,8}小区")
 # An unknown word ending like a compound (星悦湾, 桂语轩) is one in the same contexts.
 _END_CHARS = NAME_CHARS | frozenset("庭邸苑居轩阁城")

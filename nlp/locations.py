@@ -27,6 +27,7 @@ from nlp.segmenter import Segmenter, Token
 from nlp.stems import COMMON_WORD_FREQ, NOMINAL_TAGS, PLACE_TAGS, StemFinder
 
 _HOUSE_NUMBER = re.compile(r"(?<![0-9月])\d{1,5}(?:-\d{1,4})?号(?![线码位])(?:\d{1,3}(?:栋|幢|单元|室|楼))*")
+_NUMBERED_VILLAGE = re.compile(r"[一二三四五六七八九十]村")
 _ROAD_WORDS = frozenset({"路", "街", "大道", "巷", "弄"})
 _AREA_TYPES = frozenset({"city", "district", "street", "community"})
 
@@ -93,6 +94,10 @@ class LocationExtractor:
                 split = token.start + suffix.end()
                 out += [Token(suffix.group(), "n", token.start, split),
                         Token(token.word[suffix.end():], "f", split, token.end)]
+                continue
+            if _NUMBERED_VILLAGE.fullmatch(token.word) and out and self._stems.name_part(out[-1]):
+                out += [Token(token.word[0], "m", token.start, token.start + 1),  # 长江|一村: 一|村
+                        Token("村", "n", token.start + 1, token.end)]
                 continue
             if token.tag != "nz" or len(token.word) < 2 or self._segmenter.frequency(token.word):
                 out.append(token)

@@ -35,7 +35,7 @@ COMMON_WORD_FREQ = 300
 # A verb this rare is more likely an unknown name jieba guessed at (启明|路).
 RARE_VERB_FREQ = 50
 _VERB_RESULTS = frozenset("到在了过着完好掉给成出进上下来去满")
-_GLUED_RESULTS = frozenset("到在了过着掉给是")  # 是: 四是 in 一是…四是, enumerations
+_GLUED_RESULTS = frozenset("到在了过着掉给是条个次遍回趟")  # 是: 四是 in 一是…四是, enumerations
 _PREPOSITIONS = frozenset("至靠沿在对从往向离到于把被给跟")
 # Everyday nouns name many roads (人民|路, 书院|路, 机场|大道); these describe a road instead.
 _ROAD_DESCRIPTORS = frozenset(
@@ -58,7 +58,7 @@ class StemFinder:
         """Could this word be part of a place name?"""
         word, tag = token.word, token.tag
         if tag == "nz" and len(word) == 2 and word[-1] in _GLUED_RESULTS and not self._segmenter.frequency(word):
-            return False  # 漫到|路: jieba's guess glued a verb to its result, not a name
+            return False  # 漫到|路, 指条|路: jieba's guess glued a verb to its result or a classifier
         if tag in PLACE_TAGS or word in NAME_CHARS:
             return True
         if tag == "m":
@@ -66,8 +66,6 @@ class StemFinder:
         if _QUANTITY.match(word):
             return False
         frequency = self._segmenter.frequency(word)
-        if tag == "vn" and frequency < RARE_VERB_FREQ:
-            return True  # 通惠|西路: a rare verbal noun is jieba's guess at a name
         if tag.startswith("v"):
             return False
         if len(word) == 1 and tag in _SYLLABLE_TAGS:
@@ -106,10 +104,13 @@ class StemFinder:
             if not self.name_part(token, loose):
                 if start == suffix_start and self.whole_stem(token, head_word):
                     start = token.start
-                elif brand and self._brand_before(tokens, index, taken):
-                    start = tokens[index - 1].start  # 金马|国际|花园, 保利|香槟|国际
+                elif brand and start == suffix_start and self._brand_before(tokens, index, taken):
+                    start = tokens[index - 1].start  # 金马|国际|花园
                 break
             start = token.start
+            if token.tag == "nz" and token.word[0] in _PREPOSITIONS \
+                    and self._segmenter.frequency(token.word) < COMMON_WORD_FREQ:
+                break  # 将会|对悦禧|山庄: the name starts inside this word, after 对
             index -= 1
         first = tokens[token_at[start]]
         # An everyday word keeps a leading 和/是 (和平|新村); a rare one lost it to jieba (和顺洋湖),

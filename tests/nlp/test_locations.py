@@ -152,3 +152,11 @@ def test_kinds_of_city_and_district_are_not_places(extractor: LocationExtractor)
     assert spans(extractor, "创文明城市那阵子天天有人扫街") == []
     assert spans(extractor, "老城区的巷子太窄，消防车进不去") == []
     assert spans(extractor, "金石路上新开了个夜市") == [("金石路", "road")]
+
+
+def test_numbered_villages_and_names_after_a_preposition(extractor: LocationExtractor) -> None:
+    assert spans(extractor, "长江一村门口的公交站撤了") == [("长江一村", "community")]  # jieba: 长江|一村
+    # 对悦禧 is jieba gluing the preposition onto the name: the name starts after it.
+    assert spans(extractor, "物业将会对悦禧山庄的业主收费") == [("悦禧山庄", "compound")]
+    assert spans(extractor, "中国石油洞井小区停水了") == [("洞井小区", "compound")]
+    assert spans(extractor, "谈何全国文明小区") == []
