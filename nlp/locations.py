@@ -19,16 +19,17 @@ from collections.abc import Sequence
 
 from nlp.compounds import CompoundFinder
 from nlp.gazetteer import Gazetteer
-from nlp.junctions import JUNCTION, NEAR, second_road_is_name
+from nlp.junctions import JUNCTION, NEAR, SEGMENT, second_road_is_name
 from nlp.place_words import (ANCHOR, COMPOUND_AFTER, COMPOUND_TAIL, GATE, GATE_LEAD, GENERIC_AREA, KIND_OF_COMPOUND,
-                              LOCATIVE_TAIL, NAME_ONLY_SUFFIXES, PLACE_CUE, ROAD_AFTER, SUFFIX_TYPE)
+                              NAME_ONLY_SUFFIXES, PLACE_CUE, ROAD_AFTER, ROAD_WORDS, SUFFIX_TYPE)
 from nlp.resolve import Mention
+from nlp.retokenize import Retokenizer
 from nlp.segmenter import Segmenter, Token
 from nlp.stems import COMMON_WORD_FREQ, NOMINAL_TAGS, PLACE_TAGS, StemFinder
 
 _HOUSE_NUMBER = re.compile(r"(?<![0-9月])\d{1,5}(?:-\d{1,4})?号(?![线码位])(?:\d{1,3}(?:栋|幢|单元|室|楼))*")
-_NUMBERED_VILLAGE = re.compile(r"[一二三四五六七八九十]村")
-_ROAD_WORDS = frozenset({"路", "街", "大道", "巷", "弄"})
+# After a road: its numbered section (一环路|南二段), kept in the mention.
+_ROAD_SECTION = re.compile(r"[东南西北]?[一二三四五六七八九十]段")
 _AREA_TYPES = frozenset({"city", "district", "street", "community"})
 
 
@@ -40,6 +41,7 @@ class LocationExtractor:
         self._segmenter = segmenter
         self._stems = StemFinder(segmenter)
         self._compounds = CompoundFinder(segmenter, self._stems)
+        self._retokenizer = Retokenizer(segmenter, self._stems)
         self._version = -1
         self._table: dict[str, list[tuple[str, float, str]]] = {}
         self._lengths: dict[str, list[int]] = {}
@@ -61,7 +63,7 @@ class LocationExtractor:
     def extract(self, text: str, tokens: Sequence[Token] | None = None) -> list[Mention]:
         """Place mentions in ``text``, in order of appearance, non-overlapping."""
         self._refresh()
-        tokens = self._refine(self._segmenter.analyze(text) if tokens is None else tokens)
+        tokens = self._retokenizer.refine(self._segmenter.analyze(text) if tokens is None else tokens)
         starts = {t.start for t in tokens} | {len(text)}
         token_at = [0] * (len(text) + 1)
         for index, token in enumerate(tokens):
@@ -72,44 +74,14 @@ class LocationExtractor:
         mentions += self._gazetteer_matches(text, starts, taken)
         mentions += self._shapes(text, tokens, token_at, taken)
         mentions += self._compounds.find(text, tokens, token_at, taken, self._table)
+        for mention in mentions:
+            section = _ROAD_SECTION.match(text, mention.end) if mention.type == "road" else None
+            if section and not any(taken[mention.end:section.end()]):  # 一环路|南二段: the road's section
+                mention.text, mention.end = text[mention.start:section.end()], section.end()
+                _take(taken, mention.start, mention.end)
         # House numbers last: they attach to a road or compound found by either pass.
         mentions = self._addresses(text, tokens, token_at, taken, mentions)
         return sorted(mentions, key=lambda m: m.start)
-
-    def _refine(self, tokens: Sequence[Token]) -> list[Token]:
-        """Split unknown words after an inner place suffix.
-
-        jieba's HMM glues unknown names across suffixes (A3|区联|丰路, 春华|镇金鼎村);
-        cutting after the suffix gives the patterns word boundaries to work with.
-        """
-        out: list[Token] = []
-        for token in tokens:
-            suffix = ANCHOR.match(token.word)
-            if (suffix and out and suffix.end() < len(token.word) and out[-1].end == token.start
-                    and (self._stems.name_part(out[-1]) or self._stems.whole_stem(out[-1])
-                         or (suffix.group() in _ROAD_WORDS and token.word[suffix.end():] in ("上", "边", "旁")
-                             and self._stems.road_noun(out[-1]))  # 建筑|路上
-                         or ANCHOR.fullmatch(out[-1].word[-1] + suffix.group()))  # 长庚新|村里
-                    and LOCATIVE_TAIL.fullmatch(token.word[suffix.end():])):
-                split = token.start + suffix.end()
-                out += [Token(suffix.group(), "n", token.start, split),
-                        Token(token.word[suffix.end():], "f", split, token.end)]
-                continue
-            if _NUMBERED_VILLAGE.fullmatch(token.word) and out and self._stems.name_part(out[-1]):
-                out += [Token(token.word[0], "m", token.start, token.start + 1),  # 长江|一村: 一|村
-                        Token("村", "n", token.start + 1, token.end)]
-                continue
-            if token.tag != "nz" or len(token.word) < 2 or self._segmenter.frequency(token.word):
-                out.append(token)
-                continue
-            cut = token.start
-            for match in ANCHOR.finditer(token.word):
-                if match.end() < len(token.word):
-                    split = token.start + match.end()
-                    out.append(Token(token.word[cut - token.start:match.end()], "nz", cut, split))
-                    cut = split
-            out.append(Token(token.word[cut - token.start:], "nz", cut, token.end))
-        return out
 
     # -- pass 1: junctions -------------------------------------------------------
     def _junctions(self, text: str, tokens: Sequence[Token], token_at: list[int],
@@ -153,8 +125,13 @@ class LocationExtractor:
 
     def _road_start(self, text: str, tokens: Sequence[Token], token_at: list[int], road: str, end: int,
                     taken: list[bool], loose: bool) -> int | None:
-        """Where the road name ``road`` (…路, …大道), ending at ``end``, really begins."""
+        """Where the road name ``road`` (…路, …大道, …路南三段), ending at ``end``, really begins."""
+        segment = SEGMENT.search(road)
+        if segment:
+            road, end = road[:segment.start()], end - len(segment.group())
         suffix = 2 if road.endswith("大道") else 1
+        if road.endswith("道") and suffix == 1 and not self._stems.dao_road(tokens, token_at, end - 1):
+            return None
         start = self._stems.start(tokens, token_at, end - suffix, taken, loose=loose)
         if start is None and not taken[end - suffix - 1]:
             start = self._stems.road_name_word(text, tokens, token_at, end - suffix)  # 人民路口
@@ -249,7 +226,7 @@ class LocationExtractor:
         if number_start < 2:
             return None
         road = tokens[token_at[number_start - 1]]
-        if road.word not in _ROAD_WORDS or road.start == 0 or any(taken[road.start:number_start]):
+        if road.word not in ROAD_WORDS or road.start == 0 or any(taken[road.start:number_start]):
             return None
         stem = tokens[token_at[road.start - 1]]
         if stem.tag not in NOMINAL_TAGS | PLACE_TAGS or any(taken[stem.start:stem.end]):
@@ -262,13 +239,16 @@ class LocationExtractor:
         for match in ANCHOR.finditer(text):
             suffix_start, end = match.span()
             suffix = tokens[token_at[end - 1]]
-            if any(taken[suffix_start:end]) or suffix.end != end or suffix.tag.startswith("v"):
-                continue  # the suffix must end a word: not 路 in 路上, not 市 in 市场, not 弄 in 弄成
+            if any(taken[suffix_start:end]) or suffix.end != end or suffix.tag.startswith("v") \
+                    or (match.group() == "道" and not self._stems.dao_road(tokens, token_at, suffix_start)):
+                continue  # the suffix must end a word: not 路 in 路上, not 市 in 市场; not 道 in 车道
             kind = SUFFIX_TYPE[match.group()]
             start = self._stems.start(tokens, token_at, suffix_start, taken,
                                       head_word=match.group() in NAME_ONLY_SUFFIXES, brand=kind == "compound")
-            if start is None and kind == "road" and not taken[suffix_start - 1]:
-                start = self._stems.road_name_word(text, tokens, token_at, suffix_start)
+            if kind == "road" and (start is None or suffix_start - start < 2):
+                word_start = tokens[token_at[suffix_start]].start  # 人民|东路: from the direction on
+                named = None if taken[word_start - 1] else self._stems.road_name_word(text, tokens, token_at, word_start)
+                start = start if named is None else named
             if start is None or suffix_start - start < 2:
                 continue
             only = tokens[token_at[start]]

@@ -14,7 +14,7 @@ SUFFIXES: tuple[tuple[str, str], ...] = (
     *((s, "compound") for s in ("小区", "花园", "家园", "花苑", "公寓", "新村", "大厦", "华庭", "名邸", "华府", "公馆",
                                 "山庄", "名筑", "苑")),
     ("社区", "community"), ("村", "community"), ("街道", "street"), ("镇", "street"), ("乡", "street"),
-    *((s, "road") for s in ("大道", "路", "街", "巷", "弄")),
+    *((s, "road") for s in ("大道", "路", "街", "巷", "弄", "道")),
     ("区", "district"), ("县", "district"), ("市", "city"), ("省", "city"),
 )
 SUFFIX_TYPE = dict(SUFFIXES)
@@ -30,7 +30,7 @@ GENERIC_AREA = re.compile(r"(?:座|大|小|中|新|老|旧|主|文明|卫生|园
 COMPOUND_TAIL = re.compile(r"(?:小区|[一二三四五六七八九\d]期|[东西南北]区)+")
 PLACE_CUE = re.compile(r"一带|片区|辖区|这边|那边|附近|地区|境内|范围")
 # A gazetteer name right before 路 or 小区 heads a longer name: 福明|路688号, 西园|小区.
-ROAD_AFTER = re.compile(r"大道|路|巷|弄|街(?!道)")
+ROAD_AFTER = re.compile(r"[东南西北中]?(?:大道|路|巷|弄|街(?!道))")  # 玉林|东路 too
 COMPOUND_AFTER = re.compile("|".join(s for s, kind in SUFFIXES if kind == "compound"))
 # 南门 names streets in many cities, and every compound's gate: 医院南门 is a gate, 在南门 may be the street.
 GATE = re.compile(r"[东西南北]门")
@@ -38,3 +38,4 @@ GATE_LEAD = frozenset("在到去从往近住和与及是、，。,. ")
 # jieba glues a name's suffix to what follows it (柳岸|路上, 晓风|公寓楼, 长庚新|村里):
 # a word that is a place suffix plus one of these is cut after the suffix.
 LOCATIVE_TAIL = re.compile(r"(?:上|下|边|旁|里|内|外|段|楼|口|门口|附近|对面)$")
+ROAD_WORDS = frozenset(s for s, kind in SUFFIXES if kind == "road")  # 路, 街, 大道, …: as words of their own

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from nlp.junctions import NOT_ROAD_BEFORE_DAO
 from nlp.segmenter import Segmenter, Token
 
 NOMINAL_TAGS = frozenset({"n", "nr", "nrt", "nrfg", "ns", "nz", "nl", "ng", "j", "b", "m", "eng", "a", "an"})
@@ -19,12 +20,12 @@ PLACE_TAGS = frozenset({"ns", "nz", "nr", "nrt", "j", "eng"})
 # One-character words that are as likely a name's syllable as a word of their own (栎|社路, 车|轿|街).
 _SYLLABLE_TAGS = frozenset({"ng"})
 # Function characters that jieba's HMM glues onto the front of unknown names (对东六路, 问问A7县).
-LEADING_FUNCTION = re.compile(r"^[至靠沿在对从往向离到于是系这那把被给跟和与及问说去来让叫就也都还又再年月日据]+")
+LEADING_FUNCTION = re.compile(r"^[可至靠沿在对从往向离到于是系这那把被给跟和与及问说去来让叫就也都还又再年月日据]+")
 # A word ending like this is a place of its own (春华镇), never the head of another name.
 _ADMIN_END = re.compile(r"(?:市|区|县|镇|乡|街道|社区|村)$")
 # 两条|街, 整段|路, 这段|路: a quantity in front of a suffix is not a name.
-_CLASSIFIERS = "条段片座处个家间栋幢层户辆次遍回趟步"
-_QUANTITY = re.compile(rf"^(?:[一二两三四五六七八九十几整这那每半全各]?[{_CLASSIFIERS}]|好多|很多|许多|不少|多少|好几)$")
+_CLASSIFIERS = "条段片座处个家间栋幢层户辆次遍回趟步批"
+_QUANTITY = re.compile(rf"^(?:[一二两三四五六七八九十几整这那每半全各有]?[{_CLASSIFIERS}]|好多|很多|许多|不少|多少|好几)$")
 # Characters that end many compound and village names (梧桐里, 星河湾) whatever jieba tags them.
 NAME_CHARS = frozenset("里湾坊园庄桥塘浜港府墅")
 # Place words that say where relative to something (楼下, 门口, 村里), not which place.
@@ -35,17 +36,18 @@ COMMON_WORD_FREQ = 300
 # A verb this rare is more likely an unknown name jieba guessed at (启明|路).
 RARE_VERB_FREQ = 50
 _VERB_RESULTS = frozenset("到在了过着完好掉给成出进上下来去满")
-_GLUED_RESULTS = frozenset("到在了过着掉给是条个次遍回趟")  # 是: 四是 in 一是…四是, enumerations
+_GLUED_RESULTS = frozenset("到在了过着掉给是条个次遍回趟把往")  # 是: 四是 in 一是…四是, enumerations
 _PREPOSITIONS = frozenset("至靠沿在对从往向离到于把被给跟")
 # Everyday nouns name many roads (人民|路, 书院|路, 机场|大道); these describe a road instead.
 _ROAD_DESCRIPTORS = frozenset(
     "隐患 农村 乡村 村级 交叉 泥沙 泥土 水泥 柏油 石子 砂石 断头 小区 规划 水电 救命 生命 时候 影响 上班 回家 上学"
     " 放学 道路 公路 主干 城市 乡镇 山区 景区 园区 厂区 高速 快速 沿线 出行 行人 车辆 周边 人行 步行 自行车 机动车"
-    " 非机动车 单行 双向 主路 辅路 小路 大路 马路 泥巴 土路 便道 通道 消防 原本 实际 分支 专用 商业 部分 施工 设置".split())
+    " 非机动车 单行 双向 主路 辅路 小路 大路 马路 泥巴 土路 便道 通道 消防 原本 实际 分支 专用 商业 部分 施工 设置 高峰 泥浆".split())
 _ROAD_NAME_TAGS = frozenset({"n", "vn", "nz", "ns", "nr", "nrt", "nt"})
 # 路 glued to what follows by jieba's mistake: 路人, 路线, 路况 are words, not a road's end.
 _ROAD_WORD_AFTER = re.compile(r"[人线况过费子径程由数基边宽面灯]")
-_ROAD_SUFFIXES = frozenset({"路", "街", "大道", "巷", "弄"})  # its own word: not 学校|路口
+# A road suffix as its own word, maybe with a direction (人民|东路): not 学校|路口.
+_ROAD_SUFFIX_WORD = re.compile(r"[东南西北中]?(?:路|街|大道|巷|弄|道)")
 
 
 class StemFinder:
@@ -147,12 +149,25 @@ class StemFinder:
         if index == 0 or tokens[index].start != suffix_start:
             return None
         stem = tokens[index - 1]
-        if not self.road_noun(stem) or tokens[index].word not in _ROAD_SUFFIXES \
+        if not self.road_noun(stem) or not _ROAD_SUFFIX_WORD.fullmatch(tokens[index].word) \
                 or _ROAD_WORD_AFTER.match(text, tokens[index].end):
             return None
         if index >= 2 and (_QUANTITY.match(tokens[index - 2].word) or tokens[index - 2].tag == "m"):
             return None
         return stem.start
+
+    def dao_road(self, tokens: Sequence[Token], token_at: list[int], at: int) -> bool:
+        """成都|道, 黄河|道: 道 ends a road only as a word of its own after a place name.
+
+        道 ends far more everyday words (烟道, 变道, 霸道, 主干道), which jieba keeps whole.
+        """
+        index = token_at[at]
+        token = tokens[index]
+        if token.start < at:  # 鞍山道, 睦南道: jieba knows or guesses the whole name
+            return token.tag in PLACE_TAGS and len(token.word) >= 3 and token.word[-2] not in NOT_ROAD_BEFORE_DAO
+        before = tokens[index - 1] if index > 0 else None
+        return (before is not None and token.word[0] == "道" and before.word[-1] not in NOT_ROAD_BEFORE_DAO
+                and ((before.tag in PLACE_TAGS and len(before.word) >= 2) or self.road_noun(before)))
 
     def whole_stem(self, token: Token, head_word: bool = False) -> bool:
         """A word that may be a name's whole stem though it is no name part elsewhere."""

@@ -160,3 +160,17 @@ def test_numbered_villages_and_names_after_a_preposition(extractor: LocationExtr
     assert spans(extractor, "物业将会对悦禧山庄的业主收费") == [("悦禧山庄", "compound")]
     assert spans(extractor, "中国石油洞井小区停水了") == [("洞井小区", "compound")]
     assert spans(extractor, "谈何全国文明小区") == []
+
+
+def test_northern_dao_roads_and_road_sections(extractor: LocationExtractor) -> None:
+    # 道 ends roads in 天津 (成都道, 营口道) but far more everyday words: only after a place name.
+    assert spans(extractor, "营口道地铁站B口的扶梯坏了") == [("营口道", "road")]
+    assert spans(extractor, "曲阜道与南京路交口的斑马线磨没了")[0] == ("曲阜道与南京路交口", "intersection")
+    assert spans(extractor, "右转车道天天被违停占着") == []
+    assert spans(extractor, "油烟直接排进楼道") == []
+    assert spans(extractor, "楼下饭店的烟道冒黑烟") == []
+    # A road's numbered section (成都: 一环路南二段) stays in the mention.
+    assert spans(extractor, "一环路南二段36号旁边那家汽修店") == [("一环路南二段36号", "address")]
+    assert spans(extractor, "二环路东五段高架桥下有人搭棚子") == [("二环路东五段", "road")]
+    # A road named with an everyday noun and a direction: 人民|东路.
+    assert spans(extractor, "人民东路的地下通道晚上太黑了") == [("人民东路", "road")]
