@@ -27,8 +27,10 @@ from nlp.retokenize import Retokenizer
 from nlp.segmenter import Segmenter, Token
 from nlp.stems import COMMON_WORD_FREQ, NOMINAL_TAGS, PLACE_TAGS, StemFinder
 
-_HOUSE_NUMBER = re.compile(r"(?<![0-9月])\d{1,5}(?:-\d{1,4})?号(?![线码位])(?:\d{1,3}(?:栋|幢|单元|室|楼))*")
+_HOUSE_NUMBER = re.compile(r"(?<![0-9月])(?:[甲乙丙])?\d{1,5}(?:-\d{1,4})?号(?![线码位])(?:\d{1,3}(?:栋|幢|单元|室|楼))*")
 # After a road: its numbered section (一环路|南二段), kept in the mention.
+_NAMED_AFTER_ROADS = frozenset({"street", "community", "compound"})
+_OWN_WORD_ROADS = frozenset({"道", "桥", "高速", "公路"})  # see StemFinder.own_word_road
 _ROAD_SECTION = re.compile(r"[东南西北]?[一二三四五六七八九十]段")
 _AREA_TYPES = frozenset({"city", "district", "street", "community"})
 
@@ -78,6 +80,13 @@ class LocationExtractor:
             section = _ROAD_SECTION.match(text, mention.end) if mention.type == "road" else None
             if section and not any(taken[mention.end:section.end()]):  # 一环路|南二段: the road's section
                 mention.text, mention.end = text[mention.start:section.end()], section.end()
+                _take(taken, mention.start, mention.end)
+            after = ANCHOR.match(text, mention.end) if mention.type == "road" else None
+            if after and SUFFIX_TYPE[after.group()] in _NAMED_AFTER_ROADS and not any(taken[mention.end:after.end()]):
+                # 赤岭路|街道, 华夏路|社区, 金山桥|街道: a street or community named after the road
+                mention.text, mention.end, mention.type = text[mention.start:after.end()], after.end(), \
+                    SUFFIX_TYPE[after.group()]
+                mention.candidates = [(pid, w) for pid, w, _ in self._table.get(mention.text, [])]
                 _take(taken, mention.start, mention.end)
         # House numbers last: they attach to a road or compound found by either pass.
         mentions = self._addresses(text, tokens, token_at, taken, mentions)
@@ -130,7 +139,7 @@ class LocationExtractor:
         if segment:
             road, end = road[:segment.start()], end - len(segment.group())
         suffix = 2 if road.endswith("大道") else 1
-        if road.endswith("道") and suffix == 1 and not self._stems.dao_road(tokens, token_at, end - 1):
+        if road.endswith("道") and suffix == 1 and not self._stems.own_word_road(tokens, token_at, end - 1, "道"):
             return None
         start = self._stems.start(tokens, token_at, end - suffix, taken, loose=loose)
         if start is None and not taken[end - suffix - 1]:
@@ -144,6 +153,11 @@ class LocationExtractor:
                     self._gazetteer.place(pid).type in _AREA_TYPES for pid, _, _ in entries):
                 return start + length
         return start
+
+    @staticmethod
+    def _heads_longer_name(text: str, end: int) -> bool:
+        """高升桥|东路, 郭家桥|北街: the road's name heads a longer road's."""
+        return bool(ROAD_AFTER.match(text, end))
 
     def _road_candidates(self, name: str) -> list[tuple[str, float]]:
         entries = self._table.get(name, [])
@@ -240,7 +254,9 @@ class LocationExtractor:
             suffix_start, end = match.span()
             suffix = tokens[token_at[end - 1]]
             if any(taken[suffix_start:end]) or suffix.end != end or suffix.tag.startswith("v") \
-                    or (match.group() == "道" and not self._stems.dao_road(tokens, token_at, suffix_start)):
+                    or (match.group() in _OWN_WORD_ROADS
+                        and not self._stems.own_word_road(tokens, token_at, suffix_start, match.group())) \
+                    or (SUFFIX_TYPE[match.group()] == "road" and self._heads_longer_name(text, end)):
                 continue  # the suffix must end a word: not 路 in 路上, not 市 in 市场; not 道 in 车道
             kind = SUFFIX_TYPE[match.group()]
             start = self._stems.start(tokens, token_at, suffix_start, taken,

@@ -12,9 +12,10 @@ import re
 # Longer suffixes first: the alternation tries them in this order (新村 before 村).
 SUFFIXES: tuple[tuple[str, str], ...] = (
     *((s, "compound") for s in ("小区", "花园", "家园", "花苑", "公寓", "新村", "大厦", "华庭", "名邸", "华府", "公馆",
-                                "山庄", "名筑", "苑")),
+                                "山庄", "名筑", "北里", "南里", "西里", "东里", "苑")),  # 北里: 北京's 安慧北里
     ("社区", "community"), ("村", "community"), ("街道", "street"), ("镇", "street"), ("乡", "street"),
-    *((s, "road") for s in ("大道", "路", "街", "巷", "弄", "道")),
+    # 桥: overpasses name places in 北京 (航天桥, 四惠桥); 胡同 its lanes; 高速/公路 highways.
+    *((s, "road") for s in ("大道", "路", "街", "巷", "弄", "道", "胡同", "高速", "公路", "桥")),
     ("区", "district"), ("县", "district"), ("市", "city"), ("省", "city"),
 )
 SUFFIX_TYPE = dict(SUFFIXES)
@@ -30,7 +31,8 @@ GENERIC_AREA = re.compile(r"(?:座|大|小|中|新|老|旧|主|文明|卫生|园
 COMPOUND_TAIL = re.compile(r"(?:小区|[一二三四五六七八九\d]期|[东西南北]区)+")
 PLACE_CUE = re.compile(r"一带|片区|辖区|这边|那边|附近|地区|境内|范围")
 # A gazetteer name right before 路 or 小区 heads a longer name: 福明|路688号, 西园|小区.
-ROAD_AFTER = re.compile(r"[东南西北中]?(?:大道|路|巷|弄|街(?!道))")  # 玉林|东路 too
+# …but not 路 starting an everyday word: 太平路|路灯, 小塘路|路面.
+ROAD_AFTER = re.compile(r"[东南西北中]?(?:大道|大街|路(?![灯面段口边况线人过基宽幅])|巷|弄|街(?!道))")  # 玉林|东路 too
 COMPOUND_AFTER = re.compile("|".join(s for s, kind in SUFFIXES if kind == "compound"))
 # 南门 names streets in many cities, and every compound's gate: 医院南门 is a gate, 在南门 may be the street.
 GATE = re.compile(r"[东西南北]门")

@@ -42,12 +42,16 @@ _PREPOSITIONS = frozenset("至靠沿在对从往向离到于把被给跟")
 _ROAD_DESCRIPTORS = frozenset(
     "隐患 农村 乡村 村级 交叉 泥沙 泥土 水泥 柏油 石子 砂石 断头 小区 规划 水电 救命 生命 时候 影响 上班 回家 上学"
     " 放学 道路 公路 主干 城市 乡镇 山区 景区 园区 厂区 高速 快速 沿线 出行 行人 车辆 周边 人行 步行 自行车 机动车"
-    " 非机动车 单行 双向 主路 辅路 小路 大路 马路 泥巴 土路 便道 通道 消防 原本 实际 分支 专用 商业 部分 施工 设置 高峰 泥浆".split())
+    " 非机动车 单行 双向 主路 辅路 小路 大路 马路 泥巴 土路 便道 通道 消防 原本 实际 分支 专用 商业 部分 施工 设置 高峰 泥浆"
+    " 立交 高架 过街 铁路 钢架 木头 石头 危桥 跨线 景观".split())
+# Characters before 道/桥/公路 that make an everyday word of them (车道, 天桥, 一级公路).
+_NOT_NAME_BEFORE = {"道": NOT_ROAD_BEFORE_DAO, "桥": "天架拱廊便之铁河钢木浮吊危索线服务大小", "高速": "上下离距罚济直",
+                    "公路": "级线游备通好组村乡县省际区泞烂此"}
 _ROAD_NAME_TAGS = frozenset({"n", "vn", "nz", "ns", "nr", "nrt", "nt"})
 # 路 glued to what follows by jieba's mistake: 路人, 路线, 路况 are words, not a road's end.
 _ROAD_WORD_AFTER = re.compile(r"[人线况过费子径程由数基边宽面灯]")
 # A road suffix as its own word, maybe with a direction (人民|东路): not 学校|路口.
-_ROAD_SUFFIX_WORD = re.compile(r"[东南西北中]?(?:路|街|大道|巷|弄|道)")
+_ROAD_SUFFIX_WORD = re.compile(r"[东南西北中]?(?:路|街|大道|巷|弄|道|桥|胡同|高速|公路)")
 
 
 class StemFinder:
@@ -156,17 +160,20 @@ class StemFinder:
             return None
         return stem.start
 
-    def dao_road(self, tokens: Sequence[Token], token_at: list[int], at: int) -> bool:
-        """成都|道, 黄河|道: 道 ends a road only as a word of its own after a place name.
+    def own_word_road(self, tokens: Sequence[Token], token_at: list[int], at: int, suffix: str) -> bool:
+        """成都|道, 航天|桥, 长永|高速: these suffixes end a road only after a place name.
 
-        道 ends far more everyday words (烟道, 变道, 霸道, 主干道), which jieba keeps whole.
+        They end far more everyday words (烟道, 变道, 天桥, 高架桥, 一级公路), which jieba
+        keeps whole or puts after a word that says what kind of road it is.
         """
         index = token_at[at]
         token = tokens[index]
+        forbidden = _NOT_NAME_BEFORE.get(suffix, "")
         if token.start < at:  # 鞍山道, 睦南道: jieba knows or guesses the whole name
-            return token.tag in PLACE_TAGS and len(token.word) >= 3 and token.word[-2] not in NOT_ROAD_BEFORE_DAO
+            return (token.tag in PLACE_TAGS and len(token.word) >= len(suffix) + 2
+                    and token.word[at - token.start - 1] not in forbidden)
         before = tokens[index - 1] if index > 0 else None
-        return (before is not None and token.word[0] == "道" and before.word[-1] not in NOT_ROAD_BEFORE_DAO
+        return (before is not None and token.word.startswith(suffix) and before.word[-1] not in forbidden
                 and ((before.tag in PLACE_TAGS and len(before.word) >= 2) or self.road_noun(before)))
 
     def whole_stem(self, token: Token, head_word: bool = False) -> bool:

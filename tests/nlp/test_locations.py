@@ -174,3 +174,17 @@ def test_northern_dao_roads_and_road_sections(extractor: LocationExtractor) -> N
     assert spans(extractor, "二环路东五段高架桥下有人搭棚子") == [("二环路东五段", "road")]
     # A road named with an everyday noun and a direction: 人民|东路.
     assert spans(extractor, "人民东路的地下通道晚上太黑了") == [("人民东路", "road")]
+
+
+def test_bridges_lanes_highways_and_beijing_compounds(extractor: LocationExtractor) -> None:
+    assert spans(extractor, "四惠桥下面那片积水淹了好几辆车") == [("四惠桥", "road")]
+    assert spans(extractor, "史家胡同里头私家车停得满满当当") == [("史家胡同", "road")]
+    assert spans(extractor, "安慧北里有人在绿地里私自挖了个鱼池") == [("安慧北里", "compound")]
+    assert spans(extractor, "知春路甲48号楼下的外卖柜") == [("知春路甲48号", "address")]
+    # Everyday bridges and roads are not names: 天桥, 高架桥, 一级公路.
+    assert spans(extractor, "过街天桥的电梯又坏了") == []
+    assert spans(extractor, "高架桥下有人搭棚子住") == []
+    # A road's name may head a longer road, street or community.
+    assert spans(extractor, "高升桥东路晚上大车飙得好快") == [("高升桥东路", "road")]
+    assert spans(extractor, "多次到华夏路社区开居住证明") == [("华夏路社区", "community")]
+    assert ("太平路", "road") in spans(extractor, "太平路路灯半年未亮")
