@@ -15,7 +15,7 @@ from nlp.resolve import Mention
 from nlp.segmenter import Segmenter, Token
 from nlp.stems import LEADING_FUNCTION, NAME_CHARS, PLACE_TAGS, StemFinder
 
-_GATED_ENDINGS = re.compile(r"国际|名郡|雅居|府邸|天境|城|园|里|湾|府")
+_GATED_ENDINGS = re.compile(r"国际|名郡|雅居|府邸|天境|城|园|里|湾|府|坊")
 _CONTEXT = re.compile(r"(?:的)?(?:物业|业主|开发商|地库|地下车库|车库|安置房|楼下|楼道)|[东西南北大正侧后]门"
                       r"|门口|小区|[\d一二三四五六七八九十]{1,3}(?:幢|栋|号楼|单元|期)"
                       # what residents complain about in their own compound: 翠竹园的绿化, 禹洲天境的水压

@@ -31,6 +31,8 @@ _HOUSE_NUMBER = re.compile(r"(?<![0-9月])(?:[甲乙丙])?\d{1,5}(?:-\d{1,4})?�
 # After a road: its numbered section (一环路|南二段), kept in the mention.
 _NAMED_AFTER_ROADS = frozenset({"street", "community", "compound"})
 _OWN_WORD_ROADS = frozenset({"道", "桥", "高速", "公路"})  # see StemFinder.own_word_road
+_RING_ROAD = re.compile(r"(?<![一二三四五六七八九十\d])[东南西北内外]?[一二三四五六]环(?:[东南西北]?路|线|高架)?(?:[东南西北]段)?"
+                        r"(?![境保卫节比扣])")
 _ROAD_SECTION = re.compile(r"[东南西北]?[一二三四五六七八九十]段")
 _AREA_TYPES = frozenset({"city", "district", "street", "community"})
 
@@ -76,6 +78,10 @@ class LocationExtractor:
         mentions += self._gazetteer_matches(text, starts, taken)
         mentions += self._shapes(text, tokens, token_at, taken)
         mentions += self._compounds.find(text, tokens, token_at, taken, self._table)
+        for ring in _RING_ROAD.finditer(text):  # 二环, 南三环东段: ring roads have no stem to grow
+            if not any(taken[ring.start():ring.end()]):
+                mentions.append(Mention(ring.group(), ring.start(), ring.end(), "road"))
+                _take(taken, ring.start(), ring.end())
         for mention in mentions:
             section = _ROAD_SECTION.match(text, mention.end) if mention.type == "road" else None
             if section and not any(taken[mention.end:section.end()]):  # 一环路|南二段: the road's section
@@ -268,7 +274,7 @@ class LocationExtractor:
             if start is None or suffix_start - start < 2:
                 continue
             only = tokens[token_at[start]]
-            if kind in ("city", "district") and (GENERIC_AREA.fullmatch(text, start, end) or (
+            if kind in ("city", "district", "community") and (GENERIC_AREA.fullmatch(text, start, end) or (
                     match.group() == "市" and suffix.start < suffix_start and suffix.tag not in PLACE_TAGS)):
                 continue  # 文明城市, 老城区; 夜市, 超市: words, not places
             if (only.start == start and only.end == end and only.tag not in PLACE_TAGS) \

@@ -12,7 +12,8 @@ import re
 # Longer suffixes first: the alternation tries them in this order (新村 before 村).
 SUFFIXES: tuple[tuple[str, str], ...] = (
     *((s, "compound") for s in ("小区", "花园", "家园", "花苑", "公寓", "新村", "大厦", "华庭", "名邸", "华府", "公馆",
-                                "山庄", "名筑", "北里", "南里", "西里", "东里", "苑")),  # 北里: 北京's 安慧北里
+                                "山庄", "名筑", "北里", "南里", "西里", "东里", "家属院", "宿舍", "苑")),
+    # 北里: 北京's 安慧北里; 家属院, 宿舍: a work unit's housing (西电家属院, 湖北日报宿舍)
     ("社区", "community"), ("村", "community"), ("街道", "street"), ("镇", "street"), ("乡", "street"),
     # 桥: overpasses name places in 北京 (航天桥, 四惠桥); 胡同 its lanes; 高速/公路 highways.
     *((s, "road") for s in ("大道", "路", "街", "巷", "弄", "道", "胡同", "高速", "公路", "桥")),
@@ -24,10 +25,10 @@ ANCHOR = re.compile("|".join(s for s, _ in SUFFIXES))
 NAME_ONLY_SUFFIXES = frozenset({"苑", "花苑", "家园", "新村", "华庭", "名邸", "华府", "公馆", "山庄", "名筑"})
 # Words saying what kind of compound, not which: 老旧小区, 开放式小区, 商品房小区.
 KIND_OF_COMPOUND = re.compile(r"(?:很多|一些|部分|多个|周边|附近|内|全|半|老旧|老|新建|新|开放式|封闭式|商品房|商住|安置"
-                               r"|回迁|保障房|高档|普通|居民|住宅|高危|涉事|无物业|城中村|拆迁|文明|全国|职工)+")
+                               r"|回迁|保障房|高档|普通|居民|住宅|高危|涉事|无物业|城中村|拆迁|文明|全国|职工|教职工|学生|女生|男生|员工|集体|单身|教师|清洁工|单位|家属院)+")
 # Kinds of city or district, not names: 大城市, 文明城市, 老城区, 限购区.
 GENERIC_AREA = re.compile(r"(?:座|大|小|中|新|老|旧|主|文明|卫生|园林|智慧|宜居|一线|二线|三线|县级|地级|省会|沿海)*"
-                           r"(?:城市|城区|市区)|(?:限购|限行|禁行|禁停|禁燃|郊|厂|校|辖|管)区")
+                           r"(?:城市|城区|市区)|(?:限购|限行|禁行|禁停|禁燃|郊|厂|校|辖|管)区|(?:城中|自然|行政)村")
 COMPOUND_TAIL = re.compile(r"(?:小区|[一二三四五六七八九\d]期|[东西南北]区)+")
 PLACE_CUE = re.compile(r"一带|片区|辖区|这边|那边|附近|地区|境内|范围")
 # A gazetteer name right before 路 or 小区 heads a longer name: 福明|路688号, 西园|小区.

@@ -43,15 +43,15 @@ _ROAD_DESCRIPTORS = frozenset(
     "隐患 农村 乡村 村级 交叉 泥沙 泥土 水泥 柏油 石子 砂石 断头 小区 规划 水电 救命 生命 时候 影响 上班 回家 上学"
     " 放学 道路 公路 主干 城市 乡镇 山区 景区 园区 厂区 高速 快速 沿线 出行 行人 车辆 周边 人行 步行 自行车 机动车"
     " 非机动车 单行 双向 主路 辅路 小路 大路 马路 泥巴 土路 便道 通道 消防 原本 实际 分支 专用 商业 部分 施工 设置 高峰 泥浆"
-    " 立交 高架 过街 铁路 钢架 木头 石头 危桥 跨线 景观".split())
+    " 立交 高架 过街 铁路 钢架 木头 石头 危桥 跨线 景观 石板 泥泞 崎岖 平坦 宽阔 狭窄 拥堵 光明 漫长 遥远 弯曲".split())
 # Characters before 道/桥/公路 that make an everyday word of them (车道, 天桥, 一级公路).
 _NOT_NAME_BEFORE = {"道": NOT_ROAD_BEFORE_DAO, "桥": "天架拱廊便之铁河钢木浮吊危索线服务大小", "高速": "上下离距罚济直",
                     "公路": "级线游备通好组村乡县省际区泞烂此"}
-_ROAD_NAME_TAGS = frozenset({"n", "vn", "nz", "ns", "nr", "nrt", "nt"})
+_ROAD_NAME_TAGS = frozenset({"n", "vn", "nz", "ns", "nr", "nrt", "nt", "a"})  # a: 团结|大道, 幸福|中路
 # 路 glued to what follows by jieba's mistake: 路人, 路线, 路况 are words, not a road's end.
 _ROAD_WORD_AFTER = re.compile(r"[人线况过费子径程由数基边宽面灯]")
 # A road suffix as its own word, maybe with a direction (人民|东路): not 学校|路口.
-_ROAD_SUFFIX_WORD = re.compile(r"[东南西北中]?(?:路|街|大道|巷|弄|道|桥|胡同|高速|公路)")
+_ROAD_SUFFIX_WORD = re.compile(r"(?:[东南西北中]|[一二三四五六七八九十]{1,2})?(?:路|街|大道|巷|弄|道|桥|胡同|高速|公路)")
 
 
 class StemFinder:
@@ -132,7 +132,7 @@ class StemFinder:
     def _brand_before(self, tokens: Sequence[Token], index: int, taken: list[bool]) -> bool:
         """A common noun inside a compound's name: a proper name before it starts the name."""
         word, before = tokens[index], tokens[index - 1] if index > 0 else None
-        return (before is not None and len(word.word) == 2 and word.tag == "n" and len(before.word) >= 2
+        return (before is not None and len(word.word) == 2 and word.tag in ("n", "t") and len(before.word) >= 2
                 and before.tag in PLACE_TAGS and not any(taken[before.start:word.end])
                 and not _ADMIN_END.search(before.word))
 
@@ -173,7 +173,8 @@ class StemFinder:
             return (token.tag in PLACE_TAGS and len(token.word) >= len(suffix) + 2
                     and token.word[at - token.start - 1] not in forbidden)
         before = tokens[index - 1] if index > 0 else None
-        return (before is not None and token.word.startswith(suffix) and before.word[-1] not in forbidden
+        return (before is not None and token.word[len(suffix):] in ("", "上", "边", "旁")  # not 道|路, 道理
+                and token.word.startswith(suffix) and before.word[-1] not in forbidden
                 and ((before.tag in PLACE_TAGS and len(before.word) >= 2) or self.road_noun(before)))
 
     def whole_stem(self, token: Token, head_word: bool = False) -> bool:

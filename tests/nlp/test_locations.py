@@ -188,3 +188,15 @@ def test_bridges_lanes_highways_and_beijing_compounds(extractor: LocationExtract
     assert spans(extractor, "高升桥东路晚上大车飙得好快") == [("高升桥东路", "road")]
     assert spans(extractor, "多次到华夏路社区开居住证明") == [("华夏路社区", "community")]
     assert ("太平路", "road") in spans(extractor, "太平路路灯半年未亮")
+
+
+def test_ring_roads_crossings_in_shizi_and_work_unit_housing(extractor: LocationExtractor) -> None:
+    assert spans(extractor, "南三环辅道施工的围挡占了一条道") == [("南三环", "road")]
+    assert spans(extractor, "科技路与唐延路十字东南角") == [("科技路与唐延路十字", "intersection")]
+    assert spans(extractor, "西电家属院的老楼加装电梯") == [("西电家属院", "compound")]
+    assert spans(extractor, "湖北日报宿舍的围墙被人拆了") == [("湖北日报宿舍", "compound")]
+    assert spans(extractor, "学生宿舍里太吵") == []
+    # Numbered roads and roads named with virtue words (团结, 幸福).
+    assert spans(extractor, "电子二路那个菜市场门口") == [("电子二路", "road")]
+    assert spans(extractor, "团结大道上的绿化带里全是烟头") == [("团结大道", "road")]
+    assert spans(extractor, "走了不少冤枉路") == []
