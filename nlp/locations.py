@@ -277,7 +277,8 @@ class LocationExtractor:
             if kind in ("city", "district", "community") and (GENERIC_AREA.fullmatch(text, start, end) or (
                     match.group() == "市" and suffix.start < suffix_start and suffix.tag not in PLACE_TAGS)):
                 continue  # 文明城市, 老城区; 夜市, 超市: words, not places
-            if (only.start == start and only.end == end and only.tag not in PLACE_TAGS) \
+            if (only.start == start and only.end == end and only.tag not in PLACE_TAGS
+                    and not (kind == "road" and self._stems.rare_road_word(only))) \
                     or (kind == "compound" and KIND_OF_COMPOUND.fullmatch(text, start, suffix_start)):
                 continue  # one everyday word (道路, 超市, 城区), or a kind of compound (老旧小区)
             tail = COMPOUND_TAIL.match(text, end) if kind == "compound" else None

@@ -12,17 +12,18 @@ import re
 # Longer suffixes first: the alternation tries them in this order (新村 before 村).
 SUFFIXES: tuple[tuple[str, str], ...] = (
     *((s, "compound") for s in ("小区", "花园", "家园", "花苑", "公寓", "新村", "大厦", "华庭", "名邸", "华府", "公馆",
-                                "山庄", "名筑", "北里", "南里", "西里", "东里", "家属院", "宿舍", "苑")),
+                                "山庄", "名筑", "北里", "南里", "西里", "东里", "家属院", "宿舍", "豪庭", "雅苑", "新邨",
+                                "大院", "苑")),
     # 北里: 北京's 安慧北里; 家属院, 宿舍: a work unit's housing (西电家属院, 湖北日报宿舍)
     ("社区", "community"), ("村", "community"), ("街道", "street"), ("镇", "street"), ("乡", "street"),
     # 桥: overpasses name places in 北京 (航天桥, 四惠桥); 胡同 its lanes; 高速/公路 highways.
-    *((s, "road") for s in ("大道", "路", "街", "巷", "弄", "道", "胡同", "高速", "公路", "桥")),
+    *((s, "road") for s in ("大道", "横街", "直街", "横路", "路", "街", "巷", "弄", "道", "胡同", "高速", "公路", "桥")),
     ("区", "district"), ("县", "district"), ("市", "city"), ("省", "city"),
 )
 SUFFIX_TYPE = dict(SUFFIXES)
 ANCHOR = re.compile("|".join(s for s, _ in SUFFIXES))
 # Suffixes that only ever end a name, so one common noun may be the whole stem (学府苑).
-NAME_ONLY_SUFFIXES = frozenset({"苑", "花苑", "家园", "新村", "华庭", "名邸", "华府", "公馆", "山庄", "名筑"})
+NAME_ONLY_SUFFIXES = frozenset({"苑", "花苑", "家园", "新村", "华庭", "名邸", "华府", "公馆", "山庄", "名筑", "家属院", "豪庭", "雅苑", "新邨"})
 # Words saying what kind of compound, not which: 老旧小区, 开放式小区, 商品房小区.
 KIND_OF_COMPOUND = re.compile(r"(?:很多|一些|部分|多个|周边|附近|内|全|半|老旧|老|新建|新|开放式|封闭式|商品房|商住|安置"
                                r"|回迁|保障房|高档|普通|居民|住宅|高危|涉事|无物业|城中村|拆迁|文明|全国|职工|教职工|学生|女生|男生|员工|集体|单身|教师|清洁工|单位|家属院)+")

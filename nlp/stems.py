@@ -43,7 +43,8 @@ _ROAD_DESCRIPTORS = frozenset(
     "隐患 农村 乡村 村级 交叉 泥沙 泥土 水泥 柏油 石子 砂石 断头 小区 规划 水电 救命 生命 时候 影响 上班 回家 上学"
     " 放学 道路 公路 主干 城市 乡镇 山区 景区 园区 厂区 高速 快速 沿线 出行 行人 车辆 周边 人行 步行 自行车 机动车"
     " 非机动车 单行 双向 主路 辅路 小路 大路 马路 泥巴 土路 便道 通道 消防 原本 实际 分支 专用 商业 部分 施工 设置 高峰 泥浆"
-    " 立交 高架 过街 铁路 钢架 木头 石头 危桥 跨线 景观 石板 泥泞 崎岖 平坦 宽阔 狭窄 拥堵 光明 漫长 遥远 弯曲".split())
+    " 立交 高架 过街 铁路 钢架 木头 石头 危桥 跨线 景观 石板 泥泞 崎岖 平坦 宽阔 狭窄 拥堵 光明 漫长 遥远 弯曲"
+    " 市政 下坡 上坡 老套 次干 走老 沥青 新思 有销 小吃 冤枉 回头 十字 出路 生路 退路 套路 弯路".split())
 # Characters before 道/桥/公路 that make an everyday word of them (车道, 天桥, 一级公路).
 _NOT_NAME_BEFORE = {"道": NOT_ROAD_BEFORE_DAO, "桥": "天架拱廊便之铁河钢木浮吊危索线服务大小", "高速": "上下离距罚济直",
                     "公路": "级线游备通好组村乡县省际区泞烂此"}
@@ -141,6 +142,11 @@ class StemFinder:
         return (len(token.word) == 2 and token.tag in _ROAD_NAME_TAGS and token.word not in _ROAD_DESCRIPTORS
                 and self._segmenter.frequency(token.word) >= RARE_VERB_FREQ  # a known word, not jieba's guess
                 and token.word[-1] not in "路街道" and token.word[0] not in "这那")
+
+    def rare_road_word(self, token: Token) -> bool:
+        """五一路, 未央路: jieba knows the whole name as one word; 马路, 下坡路, 新思路 are everyday words."""
+        return (len(token.word) >= 3 and self._segmenter.frequency(token.word) < COMMON_WORD_FREQ
+                and token.word[:2] not in _ROAD_DESCRIPTORS and token.tag in ("n", "ns", "nz"))
 
     def road_name_word(self, text: str, tokens: Sequence[Token], token_at: list[int],
                        suffix_start: int) -> int | None:
