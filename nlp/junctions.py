@@ -14,10 +14,10 @@ from nlp.segmenter import Token
 # 道 ends roads in northern cities (成都道, 黑牛城道) and many everyday words, which these
 # characters start: 知道, 车道, 楼道, 管道, 人行道, 专用道, 右转道.
 NOT_ROAD_BEFORE_DAO = "街知通渠频轨跑车航管报难味行隧赛坡楼匝辅便步用绿巷地顺弯岔栈走过夹孔转慢速人左右一观当之形荫小气告载省村拐占断装式将子看"
-_ROAD = (rf"(?:大道|路|街(?!道)|巷|弄|(?<![{NOT_ROAD_BEFORE_DAO}])道)"
-         r"(?:[东南西北]?[一二三四五六七八九十]段)?")
 # A road's numbered section (一环路南三段): part of the road's mention, not of its name.
-SEGMENT = re.compile(r"[东南西北]?[一二三四五六七八九十]段$")
+SECTION = r"[东南西北]?[一二三四五六七八九十]段"
+SEGMENT = re.compile(SECTION + "$")
+_ROAD = rf"(?:大道|路|街(?!道)|巷|弄|(?<![{NOT_ROAD_BEFORE_DAO}])道)(?:{SECTION})?"
 JUNCTION = re.compile(
     rf"(?P<a>[\u4e00-\u9fff0-9]{{1,8}}?{_ROAD})(?:与|和|跟|同|、|/)?(?P<b>[\u4e00-\u9fff0-9]{{1,8}}?{_ROAD})"
     r"\s?(?:的|那个|这个|那|这)?(?:交叉路口|交叉口|十字路口|丁字路口|交汇处|交界处|交口|路口|口子|十字|口)"

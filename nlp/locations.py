@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from nlp.compounds import CompoundFinder
 from nlp.gazetteer import Gazetteer
-from nlp.junctions import JUNCTION, NEAR, SEGMENT, second_road_is_name
+from nlp.junctions import JUNCTION, NEAR, SECTION, SEGMENT, second_road_is_name
 from nlp.place_words import (ANCHOR, COMPOUND_AFTER, COMPOUND_TAIL, GATE, GATE_LEAD, GENERIC_AREA, KIND_OF_COMPOUND,
                               NAME_ONLY_SUFFIXES, PLACE_CUE, ROAD_AFTER, ROAD_WORDS, SUFFIX_TYPE)
 from nlp.resolve import Mention
@@ -28,12 +28,12 @@ from nlp.segmenter import Segmenter, Token
 from nlp.stems import COMMON_WORD_FREQ, NOMINAL_TAGS, PLACE_TAGS, StemFinder
 
 _HOUSE_NUMBER = re.compile(r"(?<![0-9月])(?:[甲乙丙])?\d{1,5}(?:-\d{1,4})?号(?![线码位])(?:\d{1,3}(?:栋|幢|单元|室|楼))*")
-# After a road: its numbered section (一环路|南二段), kept in the mention.
+# A street, community or compound named after a road (华夏路|社区) is one mention.
 _NAMED_AFTER_ROADS = frozenset({"street", "community", "compound"})
 _OWN_WORD_ROADS = frozenset({"道", "桥", "高速", "公路"})  # see StemFinder.own_word_road
 _RING_ROAD = re.compile(r"(?<![一二三四五六七八九十\d])[东南西北内外]?[一二三四五六]环(?:[东南西北]?路|线|高架)?(?:[东南西北]段)?"
                         r"(?![境保卫节比扣])")
-_ROAD_SECTION = re.compile(r"[东南西北]?[一二三四五六七八九十]段")
+_ROAD_SECTION = re.compile(SECTION)  # after a road: its numbered section (一环路|南二段), kept in the mention
 _AREA_TYPES = frozenset({"city", "district", "street", "community"})
 
 
@@ -78,6 +78,13 @@ class LocationExtractor:
         mentions += self._gazetteer_matches(text, starts, taken)
         mentions += self._shapes(text, tokens, token_at, taken)
         mentions += self._compounds.find(text, tokens, token_at, taken, self._table)
+        mentions = self._road_tails(text, taken, mentions)
+        # House numbers last: they attach to a road or compound found by either pass.
+        mentions = self._addresses(text, tokens, token_at, taken, mentions)
+        return sorted(mentions, key=lambda m: m.start)
+
+    def _road_tails(self, text: str, taken: list[bool], mentions: list[Mention]) -> list[Mention]:
+        """Ring roads, then what follows a road: its section, or the suffix of a place named after it."""
         for ring in _RING_ROAD.finditer(text):  # 二环, 南三环东段: ring roads have no stem to grow
             if not any(taken[ring.start():ring.end()]):
                 mentions.append(Mention(ring.group(), ring.start(), ring.end(), "road"))
@@ -94,9 +101,7 @@ class LocationExtractor:
                     SUFFIX_TYPE[after.group()]
                 mention.candidates = [(pid, w) for pid, w, _ in self._table.get(mention.text, [])]
                 _take(taken, mention.start, mention.end)
-        # House numbers last: they attach to a road or compound found by either pass.
-        mentions = self._addresses(text, tokens, token_at, taken, mentions)
-        return sorted(mentions, key=lambda m: m.start)
+        return mentions
 
     # -- pass 1: junctions -------------------------------------------------------
     def _junctions(self, text: str, tokens: Sequence[Token], token_at: list[int],
@@ -159,11 +164,6 @@ class LocationExtractor:
                     self._gazetteer.place(pid).type in _AREA_TYPES for pid, _, _ in entries):
                 return start + length
         return start
-
-    @staticmethod
-    def _heads_longer_name(text: str, end: int) -> bool:
-        """高升桥|东路, 郭家桥|北街: the road's name heads a longer road's."""
-        return bool(ROAD_AFTER.match(text, end))
 
     def _road_candidates(self, name: str) -> list[tuple[str, float]]:
         entries = self._table.get(name, [])
@@ -262,7 +262,7 @@ class LocationExtractor:
             if any(taken[suffix_start:end]) or suffix.end != end or suffix.tag.startswith("v") \
                     or (match.group() in _OWN_WORD_ROADS
                         and not self._stems.own_word_road(tokens, token_at, suffix_start, match.group())) \
-                    or (SUFFIX_TYPE[match.group()] == "road" and self._heads_longer_name(text, end)):
+                    or (SUFFIX_TYPE[match.group()] == "road" and ROAD_AFTER.match(text, end)):  # 高升桥|东路
                 continue  # the suffix must end a word: not 路 in 路上, not 市 in 市场; not 道 in 车道
             kind = SUFFIX_TYPE[match.group()]
             start = self._stems.start(tokens, token_at, suffix_start, taken,
