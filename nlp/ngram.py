@@ -17,6 +17,7 @@ so nlp.blend's model and blend modes use either.
 from __future__ import annotations
 
 import json
+import functools
 import math
 import threading
 import unicodedata
@@ -46,17 +47,22 @@ def ngram_ids(text: str, buckets: int, max_n: int = 3, max_chars: int = MAX_CHAR
     """
     text = unicodedata.normalize("NFKC", text or "").lower()[:max_chars]
     text = " ".join(text.split())
-    ids = []
-    for n in range(1, max_n + 1):
-        for start in range(len(text) - n + 1):
-            gram = text[start:start + n]
-            if gram.strip():
-                ids.append(zlib.crc32(f"{n}:{gram}".encode("utf-8")) % buckets)
+    grams = (text[start:start + n] for n in range(1, max_n + 1) for start in range(len(text) - n + 1))
+    ids = [_gram_hash(gram) % buckets for gram in grams if gram.strip()]
     return ids or [0]
 
 
-def tfidf(ids: Sequence[int], idf: torch.Tensor, sublinear: bool) -> tuple[list[int], list[float]]:
-    """Unique ids and their weights: count (or 1 + log count) x idf, L2-normalised."""
+@functools.lru_cache(maxsize=1 << 19)
+def _gram_hash(gram: str) -> int:
+    """crc32 of "n:gram"; remembered, since the same grams recur post after post (the tagger's hot path)."""
+    return zlib.crc32(f"{len(gram)}:{gram}".encode("utf-8"))
+
+
+def tfidf(ids: Sequence[int], idf: Sequence[float], sublinear: bool) -> tuple[list[int], list[float]]:
+    """Unique ids and their weights: count (or 1 + log count) x idf, L2-normalised.
+
+    ``idf`` is best a plain list: indexing a tensor element by element costs a microsecond each.
+    """
     counts = Counter(ids)
     unique = list(counts)
     weights = [((1.0 + math.log(counts[i])) if sublinear else float(counts[i])) * float(idf[i]) for i in unique]
@@ -109,6 +115,7 @@ class NgramClassifier:
         self.buckets = buckets
         self.max_n = max_n
         self.idf = idf  # None: the mean-pooled variant
+        self._idf_values = idf.tolist() if idf is not None else None
         self.sublinear = sublinear  # term frequency as 1 + log(count), else the raw count
         # Margins x scale → softmax; the blend's cross-validation may change it (clear the cache).
         self.scale = scale
@@ -129,7 +136,7 @@ class NgramClassifier:
         with torch.inference_mode():
             if self.idf is None:
                 return self.net(*pack(ids))
-            weighted = [tfidf(row, self.idf, self.sublinear) for row in ids]
+            weighted = [tfidf(row, self._idf_values, self.sublinear) for row in ids]
             return self.net(*pack([u for u, _ in weighted], [w for _, w in weighted]))
 
     def clear_cache(self) -> None:
