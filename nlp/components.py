@@ -56,16 +56,15 @@ def segment(segmenter: Segmenter) -> Component:
 
 def locate(extractor: LocationExtractor, gazetteer: Gazetteer, jurisdiction: str | None) -> Component:
     def run(doc: Doc) -> None:
-        doc.mentions = extractor.extract(doc.post.text, doc.text_tokens)
+        extras = [extra for extra in (doc.post.context, doc.post.area) if extra]
+        found = extractor.extract_parts([(doc.post.text, doc.text_tokens), (doc.post.title, doc.title_tokens),
+                                         *((extra, None) for extra in extras)])
+        doc.mentions = found[0]
         # Title, source area and thread/video title place the post when its text does not.
-        context: list[Mention] = []
-        if doc.post.title:
-            context += extractor.extract(doc.post.title, doc.title_tokens)
-        for extra in (doc.post.context, doc.post.area):
-            if extra:
-                found = extractor.extract(extra)
-                whole = [(p.id, 1.0) for p in gazetteer.lookup(extra)]
-                context += found or ([Mention(extra, 0, len(extra), "area", whole)] if whole else [])
+        context: list[Mention] = list(found[1])
+        for extra, mentions in zip(extras, found[2:]):
+            whole = [(p.id, 1.0) for p in gazetteer.lookup(extra)]
+            context += mentions or ([Mention(extra, 0, len(extra), "area", whole)] if whole else [])
         doc.resolution = resolve_place(doc.mentions, gazetteer, area=context, jurisdiction=jurisdiction)
     return Component("locate", "loc", ("segment",), run)
 

@@ -16,7 +16,7 @@ from nlp.segmenter import Segmenter, Token
 from nlp.stems import LEADING_FUNCTION, NAME_CHARS, PLACE_TAGS, StemFinder
 
 _GATED_ENDINGS = re.compile(r"国际|名郡|雅居|府邸|天境|城|园|里|湾|府|坊")
-_CONTEXT = re.compile(r"(?:的)?(?:物业|业主|开发商|地库|地下车库|车库|安置房|楼下|楼道)|[东西南北大正侧后]门"
+COMPOUND_CONTEXT = re.compile(r"(?:的)?(?:物业|业主|开发商|地库|地下车库|车库|安置房|楼下|楼道)|[东西南北大正侧后]门"
                       r"|门口|小区|[\d一二三四五六七八九十]{1,3}(?:幢|栋|号楼|单元|期)"
                       # what residents complain about in their own compound: 翠竹园的绿化, 禹洲天境的水压
                       r"|的?(?:绿化|水压|电梯|车位|停车位|消防通道|围墙|楼栋|化粪池|二次供水|快递)"
@@ -54,7 +54,7 @@ class CompoundFinder:
         out: list[tuple[int, int]] = []
         for match in _GATED_ENDINGS.finditer(text):
             suffix_start, end = match.span()
-            if any(taken[suffix_start:end]) or tokens[token_at[end - 1]].end != end or not _CONTEXT.match(text, end):
+            if any(taken[suffix_start:end]) or tokens[token_at[end - 1]].end != end or not COMPOUND_CONTEXT.match(text, end):
                 continue
             # 里 ends 房间里, 小区里 too: only a name-like stem (幸福里 needs no common noun).
             start = self._stems.start(tokens, token_at, suffix_start, taken, head_word=match.group() != "里")
@@ -70,7 +70,7 @@ class CompoundFinder:
         out: list[tuple[int, int]] = []
         for token in tokens:
             if len(token.word) < 3 or token.word[-1] not in _END_CHARS or any(taken[token.start:token.end]) \
-                    or self._segmenter.frequency(token.word) or not _CONTEXT.match(text, token.end):
+                    or self._segmenter.frequency(token.word) or not COMPOUND_CONTEXT.match(text, token.end):
                 continue
             leading = LEADING_FUNCTION.match(token.word)
             start = token.start + (leading.end() if leading else 0)

@@ -16,6 +16,9 @@ class NlpConfig(BaseModel):
     taxonomy: Path | None = None
     # Extra domain terms for the segmenter, one per line.
     lexicon: Path | None = None
+    # The learned place-name tagger (`minsheng train --kind places`); None uses the shipped one.
+    place_model: Path | None = None
+    use_place_model: bool = True
     complaint_threshold: float = Field(default=0.5, ge=0, le=1)
     use_model: bool = True
     # The jurisdiction tried first for ambiguous names, e.g. "嘉兴市".

@@ -214,6 +214,13 @@ class Gazetteer:
         return self._places[found] if found else None
 
 
+def segmenter_words(gazetteer: Gazetteer) -> list[tuple[str, str]]:
+    """Names and full aliases as place words (ns) for jieba; short forms stay out, as they
+    are everyday words often enough (新兴, 建设) that they must not override jieba's cuts."""
+    return [(surface, "ns") for surface, entries in gazetteer.surfaces().items()
+            if len(surface) >= 2 and any(e.kind != "short" for e in entries)]
+
+
 def _place_from_row(row: dict[str, str | None]) -> Place:
     def text(key: str) -> str:
         return (row.get(key) or "").strip()

@@ -1,16 +1,12 @@
-"""Finding place mentions in text: gazetteer names plus shape patterns.
-
-Passes over one segmented text, earlier passes owning their spans:
+"""Finding place mentions in text. Passes over one segmented text, earlier ones owning their spans:
 
 1. junctions (A路与B路交叉口, A路B路口, A路/B路, A路近B路, A路口);
-2. gazetteer surfaces, longest match first; short names only on word boundaries, not
-   as the head of another name (福明|路, 西园|小区) nor as a gate (医院|南门), and
-   everyday words (新兴, 建设) only before a place cue;
-3. shapes anchored on a suffix: roads, compounds, communities, streets, districts,
-   cities, their names grown leftwards by nlp.stems; then compounds with everyday
-   endings where the context says "compound" (nlp.compounds); house numbers last.
-
-Mentions that are not in the gazetteer are still returned, with no candidates.
+2. gazetteer surfaces, longest first; short names only as whole words, not heading another
+   name (福明|路, 西园|小区) nor as a gate (医院|南门); everyday words (新兴) only before a cue;
+3. shapes anchored on a suffix (roads, compounds, communities, streets, districts, cities),
+   names grown leftwards by nlp.stems; compounds with everyday endings in context (nlp.compounds);
+4. names the learned tagger finds where the rules found none (nlp.learned_spans);
+   house numbers last. Mentions not in the gazetteer are returned with no candidates.
 """
 from __future__ import annotations
 
@@ -19,12 +15,14 @@ from collections.abc import Sequence
 
 from nlp.compounds import CompoundFinder
 from nlp.gazetteer import Gazetteer
+from nlp.learned_spans import LearnedSpans
 from nlp.junctions import JUNCTION, NEAR, SECTION, SEGMENT, second_road_is_name
 from nlp.place_words import (ANCHOR, COMPOUND_AFTER, COMPOUND_TAIL, GATE, GATE_LEAD, GENERIC_AREA, KIND_OF_COMPOUND,
                               NAME_ONLY_SUFFIXES, PLACE_CUE, ROAD_AFTER, ROAD_WORDS, SUFFIX_TYPE)
 from nlp.resolve import Mention
 from nlp.retokenize import Retokenizer
 from nlp.segmenter import Segmenter, Token
+from nlp.span_model import SpanModel
 from nlp.stems import COMMON_WORD_FREQ, NOMINAL_TAGS, PLACE_TAGS, StemFinder
 
 _HOUSE_NUMBER = re.compile(r"(?<![0-9月])(?:[甲乙丙])?\d{1,5}(?:-\d{1,4})?号(?![线码位])(?:\d{1,3}(?:栋|幢|单元|室|楼))*")
@@ -40,15 +38,14 @@ _AREA_TYPES = frozenset({"city", "district", "street", "community"})
 class LocationExtractor:
     """Extracts place mentions; rebuilds its surface table when the gazetteer changes."""
 
-    def __init__(self, gazetteer: Gazetteer, segmenter: Segmenter) -> None:
+    def __init__(self, gazetteer: Gazetteer, segmenter: Segmenter, span_model: SpanModel | None = None) -> None:
         self._gazetteer = gazetteer
         self._segmenter = segmenter
         self._stems = StemFinder(segmenter)
         self._compounds = CompoundFinder(segmenter, self._stems)
         self._retokenizer = Retokenizer(segmenter, self._stems)
-        self._version = -1
-        self._table: dict[str, list[tuple[str, float, str]]] = {}
-        self._lengths: dict[str, list[int]] = {}
+        self._learned = LearnedSpans(span_model, segmenter) if span_model is not None else None
+        self._version, self._table, self._lengths = -1, {}, {}
 
     def _refresh(self) -> None:
         if self._version == self._gazetteer.version:
@@ -64,10 +61,18 @@ class LocationExtractor:
         self._lengths = {ch: sorted(ls, reverse=True) for ch, ls in lengths.items()}
         self._version = self._gazetteer.version
 
-    def extract(self, text: str, tokens: Sequence[Token] | None = None) -> list[Mention]:
+    def extract_parts(self, parts: Sequence[tuple[str, Sequence[Token] | None]]) -> list[list[Mention]]:
+        """extract() for several texts of one post (text, title, …): the learned tagger reads them in one go."""
+        words = [(text, self._segmenter.analyze(text) if tokens is None else tokens) for text, tokens in parts]
+        proposals = self._learned.propose(words) if self._learned is not None else [None] * len(words)
+        return [self.extract(text, tokens, proposed) for (text, tokens), proposed in zip(words, proposals)]
+
+    def extract(self, text: str, tokens: Sequence[Token] | None = None,
+                proposed: list[tuple[int, int]] | None = None) -> list[Mention]:
         """Place mentions in ``text``, in order of appearance, non-overlapping."""
         self._refresh()
-        tokens = self._retokenizer.refine(self._segmenter.analyze(text) if tokens is None else tokens)
+        words = self._segmenter.analyze(text) if tokens is None else tokens
+        tokens = self._retokenizer.refine(words)
         starts = {t.start for t in tokens} | {len(text)}
         token_at = [0] * (len(text) + 1)
         for index, token in enumerate(tokens):
@@ -78,6 +83,8 @@ class LocationExtractor:
         mentions += self._gazetteer_matches(text, starts, taken)
         mentions += self._shapes(text, tokens, token_at, taken)
         mentions += self._compounds.find(text, tokens, token_at, taken, self._table)
+        if self._learned is not None:  # names the rules cannot shape: 金色夏威夷, 豪贤路
+            mentions += self._learned.find(text, words, taken, mentions, self._table, proposed)
         mentions = self._road_tails(text, taken, mentions)
         # House numbers last: they attach to a road or compound found by either pass.
         mentions = self._addresses(text, tokens, token_at, taken, mentions)
@@ -103,7 +110,6 @@ class LocationExtractor:
                 _take(taken, mention.start, mention.end)
         return mentions
 
-    # -- pass 1: junctions -------------------------------------------------------
     def _junctions(self, text: str, tokens: Sequence[Token], token_at: list[int],
                    taken: list[bool]) -> list[Mention]:
         out: list[Mention] = []
@@ -166,10 +172,8 @@ class LocationExtractor:
         return start
 
     def _road_candidates(self, name: str) -> list[tuple[str, float]]:
-        entries = self._table.get(name, [])
-        return [(pid, w) for pid, w, _ in entries if self._gazetteer.place(pid).type == "road"]
+        return [(pid, w) for pid, w, _ in self._table.get(name, []) if self._gazetteer.place(pid).type == "road"]
 
-    # -- pass 2: gazetteer surfaces ---------------------------------------------
     def _gazetteer_matches(self, text: str, starts: set[int], taken: list[bool]) -> list[Mention]:
         out: list[Mention] = []
         i, n = 0, len(text)
@@ -218,7 +222,6 @@ class LocationExtractor:
             return bool(PLACE_CUE.match(text, end))
         return True
 
-    # -- pass 3: shapes ------------------------------------------------------------
     def _addresses(self, text: str, tokens: Sequence[Token], token_at: list[int], taken: list[bool],
                    mentions: list[Mention]) -> list[Mention]:
         ends = {m.end: m for m in mentions}

@@ -25,11 +25,11 @@ ANCHOR = re.compile("|".join(s for s, _ in SUFFIXES))
 # Suffixes that only ever end a name, so one common noun may be the whole stem (学府苑).
 NAME_ONLY_SUFFIXES = frozenset({"苑", "花苑", "家园", "新村", "华庭", "名邸", "华府", "公馆", "山庄", "名筑", "家属院", "豪庭", "雅苑", "新邨"})
 # Words saying what kind of compound, not which: 老旧小区, 开放式小区, 商品房小区.
-KIND_OF_COMPOUND = re.compile(r"(?:很多|一些|部分|多个|周边|附近|内|全|半|老旧|老|新建|新|开放式|封闭式|商品房|商住|安置"
+KIND_OF_COMPOUND = re.compile(r"(?:很多|一些|部分|多个|周边|附近|内|全|半|老旧|老|新建|新|城镇|开放式|封闭式|商品房|商住|安置"
                                r"|回迁|保障房|高档|普通|居民|住宅|高危|涉事|无物业|城中村|拆迁|文明|全国|职工|教职工|学生|女生|男生|员工|集体|单身|教师|清洁工|单位|家属院)+")
 # Kinds of city or district, not names: 大城市, 文明城市, 老城区, 限购区.
 GENERIC_AREA = re.compile(r"(?:座|大|小|中|新|老|旧|主|文明|卫生|园林|智慧|宜居|一线|二线|三线|县级|地级|省会|沿海)*"
-                           r"(?:城市|城区|市区)|(?:限购|限行|禁行|禁停|禁燃|郊|厂|校|辖|管)区|(?:城中|自然|行政)村")
+                           r"(?:城市|城区|市区)|(?:限购|限行|禁行|禁停|禁燃|郊|厂|校|辖|管)区|(?:城中|自然|行政)村|(?:美丽|新)?乡村|新农村")
 COMPOUND_TAIL = re.compile(r"(?:小区|[一二三四五六七八九\d]期|[东西南北]区)+")
 PLACE_CUE = re.compile(r"一带|片区|辖区|这边|那边|附近|地区|境内|范围")
 # A gazetteer name right before 路 or 小区 heads a longer name: 福明|路688号, 西园|小区.

@@ -39,7 +39,7 @@ _VERB_RESULTS = frozenset("到在了过着完好掉给成出进上下来去满")
 _GLUED_RESULTS = frozenset("到在了过着掉给是条个次遍回趟把往")  # 是: 四是 in 一是…四是, enumerations
 _PREPOSITIONS = frozenset("至靠沿在对从往向离到于把被给跟")
 # Everyday nouns name many roads (人民|路, 书院|路, 机场|大道); these describe a road instead.
-_ROAD_DESCRIPTORS = frozenset(
+ROAD_DESCRIPTORS = frozenset(
     "隐患 农村 乡村 村级 交叉 泥沙 泥土 水泥 柏油 石子 砂石 断头 小区 规划 水电 救命 生命 时候 影响 上班 回家 上学"
     " 放学 道路 公路 主干 城市 乡镇 山区 景区 园区 厂区 高速 快速 沿线 出行 行人 车辆 周边 人行 步行 自行车 机动车"
     " 非机动车 单行 双向 主路 辅路 小路 大路 马路 泥巴 土路 便道 通道 消防 原本 实际 分支 专用 商业 部分 施工 设置 高峰 泥浆"
@@ -139,14 +139,14 @@ class StemFinder:
 
     def road_noun(self, token: Token) -> bool:
         """Could this everyday noun be a road's whole name (人民, 书院), not a road's description?"""
-        return (len(token.word) == 2 and token.tag in _ROAD_NAME_TAGS and token.word not in _ROAD_DESCRIPTORS
+        return (len(token.word) == 2 and token.tag in _ROAD_NAME_TAGS and token.word not in ROAD_DESCRIPTORS
                 and self._segmenter.frequency(token.word) >= RARE_VERB_FREQ  # a known word, not jieba's guess
                 and token.word[-1] not in "路街道" and token.word[0] not in "这那")
 
     def rare_road_word(self, token: Token) -> bool:
         """五一路, 未央路: jieba knows the whole name as one word; 马路, 下坡路, 新思路 are everyday words."""
         return (len(token.word) >= 3 and self._segmenter.frequency(token.word) < COMMON_WORD_FREQ
-                and token.word[:2] not in _ROAD_DESCRIPTORS and token.tag in ("n", "ns", "nz"))
+                and token.word[:2] not in ROAD_DESCRIPTORS and token.tag in ("n", "ns", "nz"))
 
     def road_name_word(self, text: str, tokens: Sequence[Token], token_at: list[int],
                        suffix_start: int) -> int | None:

@@ -8,7 +8,6 @@ gazetteer, jieba, lexicons: ~2 s cold, faster with a cache_dir), then ``tag`` /
 """
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -20,16 +19,18 @@ from nlp.category import CategoryModel, LexiconCategoryModel
 from nlp.checkpoint import (ModelError, Prefetching, checkpoint_kind, checkpoint_lexicon_weight, checkpoint_mode,
                             load_classifier)
 from nlp.config import NlpConfig
-from nlp.gazetteer import Gazetteer
+from nlp.gazetteer import Gazetteer, segmenter_words
 from nlp.locations import LocationExtractor
 from nlp.routing import DepartmentRouter
 from nlp.schema import Category, TagInput, Tags
 from nlp.segmenter import Segmenter
+from nlp.span_model import SpanModel
 from nlp.taxonomy import Taxonomy
 from nlp.urgency import UrgencyRules
 
-VERSION = "0.3"
+VERSION = "0.4"
 SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "models" / "default"
+SHIPPED_PLACE_MODEL = Path(__file__).resolve().parent / "models" / "places" / "spans.npz"
 log = logging.getLogger(__name__)
 
 
@@ -75,6 +76,16 @@ class Tagger:
             return path
         return SHIPPED_MODEL_DIR if (SHIPPED_MODEL_DIR / "config.json").is_file() else None
 
+    def _span_model(self) -> SpanModel | None:
+        """The learned place-name tagger: the configured file (which must exist), else the shipped one."""
+        if not self.config.use_place_model:
+            return None
+        path = self.config.place_model
+        if path is not None and not Path(path).is_file():
+            raise ModelError(f"nlp.place_model {path}: file not found")
+        path = path or SHIPPED_PLACE_MODEL
+        return SpanModel.load(path) if Path(path).is_file() else None
+
     def _trained_models(self, taxonomy: Taxonomy, lexicon_category: CategoryModel,
                         lexicon_complaint: ComplaintModel) -> tuple[CategoryModel, ComplaintModel]:
         """The models the checkpoint's recorded mode asks for; the lexicon if none."""
@@ -95,9 +106,8 @@ class Tagger:
         """Load gazetteer, segmenter, lexicons and models; validate the pipeline."""
         if self.gazetteer_path is not None:
             self.gazetteer = Gazetteer.from_csv(self.gazetteer_path)
-        words = [(s, "ns") for s, entries in self.gazetteer.surfaces().items()
-                 if len(s) >= 2 and any(e.kind != "short" for e in entries)]
-        self._segmenter = Segmenter(words, lexicon=self.config.lexicon, cache_dir=self.cache_dir)
+        self._segmenter = Segmenter(segmenter_words(self.gazetteer), lexicon=self.config.lexicon,
+                                    cache_dir=self.cache_dir)
         self._segmenter.initialize()
         taxonomy = Taxonomy.load(self.config.taxonomy)
         self._classifier, self.mode = None, "lexicon"
@@ -112,7 +122,7 @@ class Tagger:
             self.mode += "+custom"
         category_model = self._category_model or category_model
         complaint_model = self._complaint_model or complaint_model
-        extractor = LocationExtractor(self.gazetteer, self._segmenter)
+        extractor = LocationExtractor(self.gazetteer, self._segmenter, self._span_model())
         factories = {
             "segment": lambda: steps.segment(self._segmenter),
             "locate": lambda: steps.locate(extractor, self.gazetteer, self.config.jurisdiction),

@@ -44,8 +44,8 @@ eval_app = typer.Typer(help="Measure a stage against labelled data.", no_args_is
 
 
 def train_cmd(
-    kind: Annotated[str, typer.Option("--kind", help="ngram (minutes; the shipped default) or bert (the small transformer, ~15 min)")] = "ngram",
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Checkpoint folder (default: nlp/models/default for ngram, nlp/models/bert for bert)")] = None,
+    kind: Annotated[str, typer.Option("--kind", help="ngram (minutes; the shipped default), bert (the small transformer, ~15 min) or places (the place-name tagger, ~2 min)")] = "ngram",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Checkpoint folder (default: nlp/models/default for ngram, nlp/models/bert for bert); places: the model file (default: nlp/models/places/spans.npz)")] = None,
     ablation: Annotated[bool, typer.Option("--ablation/--no-ablation", help="Also fine-tune without pre-training and record both")] = False,
     shared: Annotated[Optional[Path], typer.Option("--shared", help="Folder with messages.jsonl (default: ../shared/data/wenzheng)")] = None,
     labels: Annotated[Optional[list[Path]], typer.Option("--labels", help="Label JSON lines (repeatable; default: nlp/data/labels/labels_*.jsonl)")] = None,
@@ -56,8 +56,17 @@ def train_cmd(
     """Train the tagger's classifier on the labelled residents' messages and print the dev metrics."""
     from nlp.training.corpus import CorpusError
 
-    if kind not in ("ngram", "bert"):
-        raise UserError(f"--kind {kind!r}: use ngram or bert")
+    if kind not in ("ngram", "bert", "places"):
+        raise UserError(f"--kind {kind!r}: use ngram, bert or places")
+    if kind == "places":
+        from nlp.training.place_fit import train_places
+
+        args = {"output": output, "epochs": epochs}
+        result = train_places(**{k: v for k, v in args.items() if v})
+        m = result["metrics"]
+        print(f"places: {m['posts']} posts of {len(m['sets'])} cities, {m['weights']} weight rows, "
+              f"{m['seconds']} s → {result['output']}")
+        return
     given = {"output": output, "shared_dir": shared, "labels": labels, "dev_ids": dev_ids}
     if labels:
         missing = [path for path in labels if not path.is_file()]

@@ -33,7 +33,7 @@ def test_train_command_ngram_kind(tmp_path: Path, run_cli, make_config) -> None:
     config = json.loads((output / "config.json").read_text(encoding="utf-8"))
     assert config["minsheng_kind"] == "ngram" and out.splitlines()[-1].endswith(f"(tagger mode: {config['minsheng_mode']})")
     code, _, err = run_cli("--config", str(make_config()), "train", "--kind", "gpt", "--output", str(output))
-    assert code == 2 and "--kind 'gpt': use ngram or bert" in err
+    assert code == 2 and "--kind 'gpt': use ngram, bert or places" in err
 
 
 def test_train_command_errors_are_one_line(tmp_path: Path, run_cli, make_config) -> None:
