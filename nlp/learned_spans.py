@@ -11,14 +11,13 @@ import re
 from collections.abc import Sequence
 
 from nlp.compounds import COMPOUND_CONTEXT
-from nlp.name_shape import name_like, split_listed, trim
+from nlp.name_shape import JUNCTION_WORDS, NUMBERED_BLOCK, name_like, split_listed, trim
 from nlp.place_words import SUFFIX_TYPE
 from nlp.resolve import Mention
 from nlp.segmenter import Segmenter, Token
 from nlp.span_model import Featurizer, SpanModel
 
-_JUNCTION = re.compile(r"(?:路口|交叉口|交汇处|交口|十字路口|十字)$")
-_NUMBERED_BLOCK = re.compile(r"[\dA-Za-z一二三四五六七八九十]区$")  # 朝晖五区, 万科城B区: compounds
+_JUNCTION_END = re.compile(f"(?:{JUNCTION_WORDS})$")
 
 
 class LearnedSpans:
@@ -57,11 +56,11 @@ class LearnedSpans:
     @staticmethod
     def _type(text: str, start: int, end: int) -> str:
         span = text[start:end]
-        if _JUNCTION.search(span):
+        if _JUNCTION_END.search(span):
             return "intersection"
         if span.endswith("号"):
             return "address"
-        if _NUMBERED_BLOCK.search(span):
+        if NUMBERED_BLOCK.search(span):
             return "compound"
         for length in (3, 2, 1):
             kind = SUFFIX_TYPE.get(span[-length:])

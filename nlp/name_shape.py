@@ -14,9 +14,9 @@ from collections.abc import Callable, Sequence
 
 from nlp.place_words import ANCHOR, GENERIC_AREA, KIND_OF_COMPOUND, SUFFIX_TYPE
 from nlp.segmenter import Token
+from nlp.stems import COMMON_WORD_FREQ as EVERYDAY
 from nlp.stems import ROAD_DESCRIPTORS
 
-EVERYDAY = 300  # jieba frequency from which a word is an everyday word (as in nlp.stems)
 FAMOUS = 5000  # …and from which a place word names a famous place (上海, 中国), not a local one
 # Anonymised or bare area codes in front of a name (A市, A7县, J1区): an area, not the name.
 _AREA_CODE = re.compile(r"(?:[A-Z][0-9]{0,2}[市区县省])+")  # used with match(): anchored at the start
@@ -30,13 +30,14 @@ _NUMBER_TAIL = re.compile(r"(?<![A-Za-z])[0-9０-９.\-]+[A-Za-z年月日元米�
 _CODE = re.compile(r"[A-Za-z][A-Za-z0-9]{4,}|https?|www", re.IGNORECASE)
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _NATIONAL = re.compile(r"^(?:中华人民共和国|中国|全国|国家|全省|全市)")
-_JUNCTION = re.compile(r"路口|交叉口|交汇处|交口|十字")
+JUNCTION_WORDS = "路口|交叉口|交汇处|交口|十字"
+_JUNCTION = re.compile(JUNCTION_WORDS)
 _LISTED = re.compile(r"[和及、]")  # 万国城和珠江花城: two names
 # Words that start or end a proposal but are never part of a name: verbs, prepositions,
 # conjunctions, adverbs, pronouns, particles (投诉, 对, 即, 这, 的).
 _FUNCTION_TAGS = ("v", "p", "c", "d", "r", "u", "y")
 _DESCRIBING_TAGS = frozenset({"a", "ad", "an", "v", "d", "r", "p", "c"})
-_NUMBERED_BLOCK = re.compile(r"[\dA-Za-z一二三四五六七八九十]区$")
+NUMBERED_BLOCK = re.compile(r"[\dA-Za-z一二三四五六七八九十]区$")  # 朝晖五区, 万科城B区: compounds
 _ROAD_TAIL = re.compile(r"(?<=[路街道])(?:[东南西北中]|[东南西北]?[一二三四五六七八九十]?段)$")
 # What says "a place" around a name made of everyday words (金色夏威夷|北门, 住在|东湖国际).
 _PLACE_AFTER = re.compile(r"的?(?:物业|业主|开发商|小区|地库|车库|楼下|楼道|[东西南北正侧后]门|门口|附近|旁边|对面|周边|里面|那边"
@@ -120,7 +121,7 @@ def name_like(text: str, start: int, end: int, tokens: Sequence[Token], frequenc
 
 def _ending(span: str) -> tuple[int, str] | None:
     """Where the span's naming ending starts and what kind it is: 路, 小区, 公园, 湾, 八区, …"""
-    if _NUMBERED_BLOCK.search(span):
+    if NUMBERED_BLOCK.search(span):
         return len(span) - 1, "compound"  # 劲松八区, 万科城B区
     core = _ROAD_TAIL.sub("", span) or span  # 广州大道中, 天府大道北段: the road, then its part
     suffix = next((m for m in ANCHOR.finditer(core) if m.end() == len(core)), None)

@@ -20,11 +20,11 @@ import numpy as np
 
 from nlp.place_words import ANCHOR
 from nlp.segmenter import Token
+from nlp.stems import COMMON_WORD_FREQ as EVERYDAY
 
 TAGS = ("O", "B", "I")
 START = 3  # the transitions' extra row: scores for the first character's tag
 _FORBIDDEN = -1e9  # O → I: a name cannot continue without having begun
-EVERYDAY = 300  # jieba frequency from which a word counts as everyday (as in nlp.stems)
 BUCKETS_BITS = 22  # features are hashed into 2**20 weight rows; collisions are rare at ~200k features
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _PAD = "\x02\x02"
@@ -147,9 +147,7 @@ def viterbi(emissions: np.ndarray, transitions: np.ndarray, spread: float | None
     """
     rows = emissions.tolist()
     trans = transitions.tolist()
-    if spread is None:
-        inner = transitions[:3, :3]
-        spread = 2.0 * float(inner.max() - np.delete(inner.ravel(), 2).min())  # O→I is never taken
+    spread = transition_spread(transitions) if spread is None else spread
     if len(rows) < 24:  # a title: cutting the chain costs more than it saves
         return _decode(rows, trans, trans[START], False)
     clear = (emissions[:, 0] - emissions[:, 1:].max(axis=1)) > spread
@@ -166,6 +164,12 @@ def viterbi(emissions: np.ndarray, transitions: np.ndarray, spread: float | None
         tags[i:j] = _decode(rows[i:j], trans, trans[0] if i > 0 else trans[START], j < n)
         i = j
     return tags
+
+
+def transition_spread(transitions: np.ndarray) -> float:
+    """How much two transitions can change a path's score (O→I is never taken): see viterbi()."""
+    inner = transitions[:3, :3]
+    return 2.0 * float(inner.max() - np.delete(inner.ravel(), 2).min())
 
 
 def _decode(rows: list[list[float]], trans: list[list[float]], first: list[float], then_o: bool) -> list[int]:
@@ -216,9 +220,7 @@ class SpanModel:
     def __init__(self, weights: np.ndarray, transitions: np.ndarray) -> None:
         self.weights = weights.astype(np.float32)  # (2**BUCKETS_BITS, 3): 48 MB, one gather per post
         self.transitions = transitions.astype(np.float64)
-        inner = self.transitions[:3, :3]
-        # How much two transitions can change a path's score (O→I is never taken): see viterbi().
-        self.spread = 2.0 * float(inner.max() - np.delete(inner.ravel(), 2).min())
+        self.spread = transition_spread(self.transitions)
 
     def spans(self, text: str, tokens: Sequence[Token], featurizer: Featurizer) -> list[tuple[int, int]]:
         return self.spans_joined([(text, tokens)], featurizer)[0]
