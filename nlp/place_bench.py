@@ -23,6 +23,10 @@ from nlp.tagger import Tagger
 
 GAZETTEER = EVAL_DIR / "shaoxing_gazetteer.csv"
 POSTS = EVAL_DIR / "shaoxing_places.jsonl"
+# The kinds of outside-gazetteer mention issue 5's ≥ 85 % target is about; each set's
+# ``types`` (written by hand beside its spans) says which mentions those are. POIs,
+# addresses and informal area names are still counted in the all-outside figure.
+TARGET_TYPES = frozenset({"road", "intersection", "compound"})
 
 
 def gazetteer_names(path: Path) -> dict[str, set[str]]:
@@ -45,14 +49,19 @@ def measure_places(cache_dir: Path, gazetteer: Path = GAZETTEER, posts: Path = P
     names = gazetteer_names(gazetteer)
     known = {"n": 0, "right": 0}
     outside = {"n": 0, "found": 0}
+    shaped = {"n": 0, "found": 0}  # the outside mentions the issue's target counts
     for line in posts.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         locations = tagger.tag(TagInput(text=row["text"])).locations
         for span in row.get("spans", []):
             ids = names.get(span)
             if ids is None:  # not a gazetteer name: only finding the span is asked
+                found = span_found(span, [loc.text for loc in locations])
                 outside["n"] += 1
-                outside["found"] += span_found(span, [loc.text for loc in locations])
+                outside["found"] += found
+                if (row.get("types") or {}).get(span) in TARGET_TYPES:
+                    shaped["n"] += 1
+                    shaped["found"] += found
                 continue
             # An ambiguous name is right only as the entry the post is about.
             wanted = {row["place"]} if row.get("place") in ids else ids
@@ -62,7 +71,9 @@ def measure_places(cache_dir: Path, gazetteer: Path = GAZETTEER, posts: Path = P
     return {"posts": summary["lines"], "place": summary["place"], "spans": summary["spans"],
             "known_mentions": known["n"], "known_resolved": known["right"] / known["n"] if known["n"] else 0.0,
             "outside_mentions": outside["n"],
-            "outside_found": outside["found"] / outside["n"] if outside["n"] else 0.0}
+            "outside_found": outside["found"] / outside["n"] if outside["n"] else 0.0,
+            "shaped_mentions": shaped["n"],
+            "shaped_found": shaped["found"] / shaped["n"] if shaped["n"] else 0.0}
 
 
 def bench_places(ctx: Any) -> Any:
@@ -80,19 +91,24 @@ def bench_places(ctx: Any) -> Any:
             Figure(f"{name}: gazetteer mentions resolved right ({learned['known_mentions']})",
                    100 * learned["known_resolved"], "%", 100 * rules["known_resolved"], "rules alone",
                    "≥ 90 %", learned["known_resolved"] >= 0.90),
-            Figure(f"{name}: mentions outside the gazetteer returned as spans ({learned['outside_mentions']})",
-                   100 * learned["outside_found"], "%", 100 * rules["outside_found"], "rules alone",
-                   "≥ 85 %", learned["outside_found"] >= 0.85),
+            Figure(f"{name}: roads, junctions and compounds outside the gazetteer returned as spans "
+                   f"({learned['shaped_mentions']})", 100 * learned["shaped_found"], "%",
+                   100 * rules["shaped_found"], "rules alone", "≥ 85 %", learned["shaped_found"] >= 0.85),
+            Figure(f"{name}: all mentions outside the gazetteer returned as spans ({learned['outside_mentions']})",
+                   100 * learned["outside_found"], "%", 100 * rules["outside_found"], "rules alone"),
             Figure(f"{name}: span precision", 100 * learned["spans"]["precision"], "%",
                    100 * rules["spans"]["precision"], "rules alone"),
         ]
     section.notes.append(
         "`nlp/data/eval/` (see `nlp/place_sets.py`): sets of 200–240 posts, each written by a helper who had not "
-        "read the extractor, against a gazetteer of about 100 places of a real city. The learned place tagger "
-        "(`nlp/models/places`, `minsheng train --kind places`) is trained on every set not marked holdout, and the "
-        "rules were tuned on them, so only the holdouts' figures are honest. Baseline: the same tagger with the "
-        "learned place tagger switched off (`nlp.use_place_model: false`), in the same run. First runs of each set, "
-        "rules alone, before anything was tuned on it (outside spans found / gazetteer mentions resolved): "
+        "read the extractor, against a gazetteer of about 100 places of a real city, with each mention's type "
+        "written by hand. The ≥ 85 % target is about roads, junctions and compounds outside the gazetteer; the "
+        "all-outside figure also counts POIs, house-number addresses and informal area names (城中村, 片区). The "
+        "learned place tagger (`nlp/models/places`, `minsheng train --kind places`) is trained on every set not "
+        "marked holdout, and the rules were tuned on them, so only the holdouts' figures are honest. Baseline: the "
+        "same tagger with the learned place tagger switched off (`nlp.use_place_model: false`), in the same run. "
+        "First runs of each set, rules alone, before anything was tuned on it (all outside mentions found / "
+        "gazetteer mentions resolved): "
         + ", ".join(f"{s.stem} {s.first_run[0]:.1f} %" + (f" / {s.first_run[1]:.1f} %" if s.first_run[1] else "")
                     for s in PLACE_SETS) + ".")
     return section
