@@ -44,7 +44,7 @@ eval_app = typer.Typer(help="Measure a stage against labelled data.", no_args_is
 
 
 def train_cmd(
-    kind: Annotated[str, typer.Option("--kind", help="ngram (minutes; the shipped default), bert (the small transformer, ~15 min) or places (the place-name tagger, ~2 min)")] = "ngram",
+    kind: Annotated[str, typer.Option("--kind", help="ngram (minutes; the shipped default), bert (the small transformer, ~15 min) or places (the place-name tagger, ~3 min)")] = "ngram",
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Checkpoint folder (default: nlp/models/default for ngram, nlp/models/bert for bert); places: the model file (default: nlp/models/places/spans.npz)")] = None,
     ablation: Annotated[bool, typer.Option("--ablation/--no-ablation", help="Also fine-tune without pre-training and record both")] = False,
     shared: Annotated[Optional[Path], typer.Option("--shared", help="Folder with messages.jsonl (default: ../shared/data/wenzheng)")] = None,
@@ -64,7 +64,8 @@ def train_cmd(
         args = {"output": output, "epochs": epochs}
         result = train_places(**{k: v for k, v in args.items() if v})
         m = result["metrics"]
-        print(f"places: {m['posts']} posts of {len(m['sets'])} cities, {m['weights']} weight rows, "
+        print(f"places: {m['posts']} posts of {len(m['sets'])} cities (+{m['examples'] - m['posts']} with names swapped), "
+              f"{m['weights']} weight rows, "
               f"{m['seconds']} s → {result['output']}")
         return
     given = {"output": output, "shared_dir": shared, "labels": labels, "dev_ids": dev_ids}
