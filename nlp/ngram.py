@@ -121,6 +121,7 @@ class NgramClassifier:
         self.scale = scale
         self._name = name
         self._cache: dict[tuple[str, str], Prediction] = {}
+        self._last: tuple[tuple[str, str], Prediction] | None = None
         self._lock = threading.Lock()
 
     @property
@@ -141,7 +142,7 @@ class NgramClassifier:
 
     def clear_cache(self) -> None:
         with self._lock:
-            self._cache = {}
+            self._cache, self._last = {}, None
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         """One Prediction per text, in order."""
@@ -167,10 +168,16 @@ class NgramClassifier:
             self._cache = dict(zip(missing, predictions)) | {k: self._cache[k] for k in posts if k in self._cache}
 
     def predict_post(self, title: str, text: str) -> Prediction:
+        """The prediction for one post; the category, complaint and appeal components all ask for it."""
         key = (title or "", text or "")
         with self._lock:
-            hit = self._cache.get(key)
-        return hit if hit is not None else self.predict([join_title(*key)])[0]
+            hit = self._cache.get(key) or (self._last[1] if self._last and self._last[0] == key else None)
+        if hit is not None:
+            return hit
+        prediction = self.predict([join_title(*key)])[0]
+        with self._lock:
+            self._last = (key, prediction)  # one post at a time: the same post's next component hits
+        return prediction
 
     def save(self, directory: Path, mode: str, extra: dict | None = None) -> None:
         """config.json (kind, mode, heads, hashing) and the weights, in ``directory``."""

@@ -65,6 +65,16 @@ def test_fit_learns_separable_heads_and_reloads(tmp_path: Path) -> None:
     loaded = load_classifier(tmp_path / "ckpt")
     loaded.prefetch([(e.title, e.body) for e in examples[:3]])
     assert loaded.predict_post(examples[0].title, examples[0].body).level1 == predictions[0].level1
+    # Outside a batch, the category, complaint and appeal components ask for the same post in
+    # turn: one pass serves them all.
+    loaded.clear_cache()
+    calls = []
+    real_predict = loaded.predict
+    loaded.predict = lambda texts: calls.append(len(texts)) or real_predict(texts)  # type: ignore[method-assign]
+    first = loaded.predict_post(examples[4].title, examples[4].body)
+    assert loaded.predict_post(examples[4].title, examples[4].body) is first and calls == [1]
+    loaded.predict_post(examples[5].title, examples[5].body)
+    assert calls == [1, 1]
 
     (tmp_path / "ckpt" / "ngram.safetensors").write_bytes(b"garbage")
     with pytest.raises(ModelError, match="ckpt: cannot load the n-gram model"):
