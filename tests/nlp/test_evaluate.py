@@ -31,8 +31,12 @@ def test_macro_f1_accuracy_and_per_class_support() -> None:
     assert accuracy(GOLD, PRED) == pytest.approx(4 / 6)
     scores = per_class(GOLD, PRED)
     assert [scores[k].support for k in "abc"] == [3, 2, 1]
-    # A class that is only ever predicted counts, with F1 0, as in scikit-learn.
-    assert macro_f1(["a", "a"], ["a", "z"]) == pytest.approx((2 / 3 + 0.0) / 2)
+    # The mean runs over the labelled classes (the TipDM-cup formula): a class that is only
+    # ever predicted adds no F1 of 0, but answering it still costs its gold class recall.
+    assert macro_f1(["a", "a"], ["a", "z"]) == pytest.approx(2 / 3)
+    assert macro_f1(["a", "a"], ["a", "a"]) == 1.0
+    # Given labels, those classes count, as in scikit-learn's labels=…
+    assert macro_f1(["a", "a"], ["a", "z"], labels=["a", "z"]) == pytest.approx((2 / 3 + 0.0) / 2)
     assert macro_f1([], []) == 0.0
 
 
@@ -79,6 +83,19 @@ def test_evaluate_file_scores_each_labelled_field(tmp_path: Path) -> None:
     assert "level3" not in summary
     report = eval_command(KeywordTagger(), data)
     assert "一级分类 (level1)  n=4" in report and "交通运输 → 城乡建设  1" in report
+
+
+def test_a_file_labelling_part_of_the_taxonomy_is_averaged_over_its_own_classes(tmp_path: Path) -> None:
+    # Like the TipDM-cup data (7 of 15 first-level classes): the tagger's 城乡建设 answer
+    # for a 教育文体 post is a mistake, but 城乡建设 itself is no class of this file.
+    data = _write(tmp_path / "eval.jsonl", [
+        {"text": "学校食堂很好", "level1": "教育文体"},
+        {"text": "学校门口路灯坏了", "level1": "教育文体"},
+        {"text": "公园路灯坏了", "level1": "教育文体"},
+    ])
+    summary = evaluate_file(data, KeywordTagger()).summary()
+    assert summary["level1"]["macro_f1"] == pytest.approx(0.8)  # 教育文体: P 1, R 2/3
+    assert "1 posts were put in a class the file never labels" in eval_command(KeywordTagger(), data)
 
 
 def test_bad_data_is_a_one_line_error(tmp_path: Path) -> None:
