@@ -21,6 +21,8 @@ from pathlib import Path
 
 import jieba
 
+from nlp.word_graph import RoutedTokenizer
+
 DEFAULT_LEXICON = Path(__file__).resolve().parent / "data" / "lexicon.txt"
 _TAG_CACHE_VERSION = 1
 # Punctuation, symbols and whitespace: dropped from search tokens.
@@ -55,11 +57,12 @@ class Segmenter:
         self._cache_dir = Path(cache_dir) if cache_dir else None
         self._tokenizer: jieba.Tokenizer | None = None
         self._tags: dict[str, str] = {}
+        self._index_memo: dict[str, tuple[str, tuple[str, ...]]] = {}
 
     def initialize(self) -> None:
         """Build the prefix dictionary (cached under cache_dir) and add domain words."""
         jieba.setLogLevel(logging.WARNING)
-        tokenizer = jieba.Tokenizer()
+        tokenizer = RoutedTokenizer()
         if self._cache_dir is not None:
             self._cache_dir.mkdir(parents=True, exist_ok=True)
             tokenizer.tmp_dir = str(self._cache_dir)
@@ -147,9 +150,27 @@ class Segmenter:
 
     def index_tokens(self, raw_words: Iterable[str]) -> str:
         """search_tokens() for text that is already segmented."""
-        words = search_words(raw_words)
-        extra = [sub for word in words for sub in self.subwords(word)]
+        memo = self._index_memo
+        words: list[str] = []
+        extra: list[str] = []
+        for raw in raw_words:
+            entry = memo.get(raw)
+            if entry is None:
+                # Words recur post after post; a word's search form and sub-words only change
+                # when the dictionary does (add_word clears this).
+                if len(memo) > 200_000:
+                    memo.clear()
+                word = next(iter(search_words([raw])), "")
+                entry = memo[raw] = (word, tuple(self.subwords(word)) if word else ())
+            if entry[0]:
+                words.append(entry[0])
+                extra += entry[1]
         return " ".join(words + [SUBWORD_MARK] + extra) if extra else " ".join(words)
+
+    def add_word(self, word: str, freq: int = 2000) -> None:
+        """A word learnt at run time (a place alias staff added); segmentation keeps it whole."""
+        self.tokenizer.add_word(word.strip(), freq=freq)
+        self._index_memo.clear()
 
     def query_tokens(self, text: str) -> str:
         """The queries' analyser: the same words as documents, without sub-words."""

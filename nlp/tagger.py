@@ -157,7 +157,7 @@ class Tagger:
     def learn_alias(self, place_id: str, alias: str) -> None:
         """Teach a new way of writing a place (staff "needs location" queue)."""
         self.gazetteer.add_alias(place_id, alias)
-        self.segmenter.tokenizer.add_word(alias.strip(), freq=2000)
+        self.segmenter.add_word(alias)
 
     def tag(self, post: TagInput) -> Tags:
         """Tag one post."""

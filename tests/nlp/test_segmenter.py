@@ -1,4 +1,4 @@
-"""The segmenter's tag-table cache: shared by processes that start together."""
+"""The segmenter: its tag-table cache, shared by processes that start together, and search tokens."""
 from __future__ import annotations
 
 import threading
@@ -41,3 +41,18 @@ def test_an_unwritable_cache_only_costs_start_up_time(tmp_path: Path) -> None:
     segmenter.initialize()
     assert segmenter.tokens("路灯坏了") == first.tokens("路灯坏了")
     assert (cache / name).is_dir() and not list(cache.glob("*.tmp"))
+
+
+def test_a_word_learnt_at_run_time_reaches_search_tokens(tmp_path: Path) -> None:
+    segmenter = Segmenter(cache_dir=tmp_path / "cache")
+    segmenter.initialize()
+    assert "华庭" not in segmenter.index_tokens(["锦绣华庭"]).split()
+    segmenter.add_word("华庭")  # a new dictionary word is a new sub-word of words already seen
+    assert "华庭" in segmenter.index_tokens(["锦绣华庭"]).split()
+    before = segmenter.search_tokens("锦绣华庭门口积水")
+    assert before == segmenter.search_tokens("锦绣华庭门口积水")  # the remembered words give the same answer
+    assert "锦绣华庭" not in before.split()
+    segmenter.add_word("锦绣华庭")
+    after = segmenter.search_tokens("锦绣华庭门口积水")
+    assert after.split("|")[0].split() == ["锦绣华庭", "门口", "积水"]
+    assert segmenter.index_tokens(["锦绣华庭", "，", "Hello"]).split()[:2] == ["锦绣华庭", "hello"]
